@@ -257,7 +257,7 @@ func authorizationFrom(credential, signedHeaders, signature, where string) (Auth
 	if _, err := time.Parse(scopeDateFormat, parts[1]); err != nil {
 		return Authorization{}, &Error{Code: CodeIncompleteSignature, Message: fmt.Sprintf("Credential date %q is not YYYYMMDD", parts[1])}
 	}
-	if len(signature) != 64 {
+	if _, err := hex.DecodeString(signature); err != nil || len(signature) != 64 {
 		return Authorization{}, &Error{Code: CodeIncompleteSignature, Message: "Signature must be 64 hexadecimal characters"}
 	}
 	headers := strings.Split(signedHeaders, ";")
