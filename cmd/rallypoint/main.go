@@ -50,6 +50,7 @@ Start it with "rallypoint serve"; see "rallypoint <command> --help" for each com
 		SilenceErrors: true,
 	}
 	root.AddCommand(
+		newServeCmd(),
 		newVersionCmd(),
 	)
 	return root

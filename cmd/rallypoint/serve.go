@@ -1,0 +1,264 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/rallypoint/rallypoint/internal/engine"
+	"github.com/rallypoint/rallypoint/internal/fleet"
+	"github.com/rallypoint/rallypoint/internal/node"
+	"github.com/rallypoint/rallypoint/internal/sigv4"
+)
+
+// serveOptions are serve's settings. Each has a flag, an environment
+// variable (RALLYPOINT_ + the flag name in upper case with '_' for '-') and
+// a key in the config file (the flag name); a flag wins over the
+// environment, which wins over the file.
+type serveOptions struct {
+	configFile   string
+	dataDir      string
+	listen       string
+	adminListen  string
+	natsURL      string
+	natsListen   string
+	nodeID       string
+	publicURL    string
+	region       string
+	accessKeys   []string
+	insecureDev  bool
+	logFormat    string
+	logLevel     string
+	tokenTTL     time.Duration
+	drainTimeout time.Duration
+}
+
+func newServeCmd() *cobra.Command {
+	var o serveOptions
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run rallypoint: control plane, player gateway, matchmaker and fleet manager",
+		Long: `Run every role of rallypoint in this process, over an embedded NATS JetStream
+engine that keeps its data under --data-dir (or over an external NATS cluster
+with --nats).
+
+The public listener (--listen) serves players and game servers; the admin
+listener (--admin-listen) serves the GameLift-compatible control plane,
+/metrics, /healthz and /readyz.
+
+Control-plane calls must be signed with SigV4 by an access key given with
+--access-key (or RALLYPOINT_ACCESS_KEYS). With none configured, the first
+start creates one, stores it in the data directory (mode 0600) and prints it
+once.
+
+Every flag can also be set in the environment as RALLYPOINT_<FLAG> (for
+example RALLYPOINT_DATA_DIR) or in a YAML file given with --config, whose keys
+are the flag names. A flag wins over the environment, which wins over the
+file.`,
+		Example: `  rallypoint serve
+  rallypoint serve --data-dir /var/lib/rallypoint --listen 0.0.0.0:7400 --public-url ws://games.example.com:7400
+  rallypoint serve --nats nats://10.0.0.1:4222,nats://10.0.0.2:4222 --node-id eu-1`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.resolve(cmd.Flags()); err != nil {
+				return err
+			}
+			return runServe(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.configFile, "config", "", "YAML file with settings (keys are flag names)")
+	f.StringVar(&o.dataDir, "data-dir", "./rallypoint-data", "directory for the embedded engine's data and the generated access key")
+	f.StringVar(&o.listen, "listen", "127.0.0.1:7400", "public listener for players and game servers (host:port)")
+	f.StringVar(&o.adminListen, "admin-listen", "127.0.0.1:7401", "control plane, metrics and health listener (host:port)")
+	f.StringVar(&o.natsURL, "nats", "", "join an external NATS server or cluster at this URL (comma-separated) instead of embedding one")
+	f.StringVar(&o.natsListen, "nats-listen", "", "let NATS clients (other nodes, the nats CLI) reach the embedded server at host:port")
+	f.StringVar(&o.nodeID, "node-id", "", "this node's name in a cluster (default: derived from the host name)")
+	f.StringVar(&o.publicURL, "public-url", "", "base URL game servers and players reach the public listener at, e.g. ws://games.example.com:7400 (default: from --listen)")
+	f.StringVar(&o.region, "region", fleet.DefaultRegion, "home region name used in ARNs and as every fleet's home location")
+	f.StringArrayVar(&o.accessKeys, "access-key", nil, "control-plane access key as ID:SECRET (repeatable)")
+	f.BoolVar(&o.insecureDev, "insecure-dev", false, "accept unsigned control-plane calls (development only)")
+	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
+	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	f.DurationVar(&o.tokenTTL, "compute-token-ttl", time.Hour, "how long GetComputeAuthToken tokens stay valid")
+	f.DurationVar(&o.drainTimeout, "drain-timeout", 10*time.Second, "how long shutdown waits for in-flight requests")
+	return cmd
+}
+
+// resolve fills every flag the user did not set from the environment, then
+// from the config file.
+func (o *serveOptions) resolve(flags *pflag.FlagSet) error {
+	if !flags.Changed("config") {
+		if v, ok := os.LookupEnv("RALLYPOINT_CONFIG"); ok {
+			o.configFile = v
+		}
+	}
+	file := map[string]any{}
+	if o.configFile != "" {
+		b, err := os.ReadFile(o.configFile)
+		if err != nil {
+			return fmt.Errorf("read config file: %w", err)
+		}
+		if err := yaml.Unmarshal(b, &file); err != nil {
+			return fmt.Errorf("config file %s: %w", o.configFile, err)
+		}
+		for k := range file {
+			if flags.Lookup(k) == nil || k == "config" {
+				return fmt.Errorf("config file %s: unknown setting %q (settings are the flag names of rallypoint serve)", o.configFile, k)
+			}
+		}
+	}
+	var errs []error
+	flags.VisitAll(func(fl *pflag.Flag) {
+		if fl.Changed || fl.Name == "config" {
+			return
+		}
+		env := "RALLYPOINT_" + strings.ToUpper(strings.ReplaceAll(fl.Name, "-", "_"))
+		if fl.Name == "access-key" {
+			env = "RALLYPOINT_ACCESS_KEYS"
+		}
+		if v, ok := os.LookupEnv(env); ok {
+			if err := setFlag(flags, fl, strings.Split(v, ",")); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", env, err))
+			}
+			return
+		}
+		if v, ok := file[fl.Name]; ok {
+			var values []string
+			switch v := v.(type) {
+			case []any:
+				for _, e := range v {
+					values = append(values, fmt.Sprint(e))
+				}
+			default:
+				values = []string{fmt.Sprint(v)}
+			}
+			if err := setFlag(flags, fl, values); err != nil {
+				errs = append(errs, fmt.Errorf("config file %s: %s: %w", o.configFile, fl.Name, err))
+			}
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// setFlag sets a flag from strings: every value for a list flag, the one
+// value (joined back if split) for the others.
+func setFlag(flags *pflag.FlagSet, fl *pflag.Flag, values []string) error {
+	if fl.Value.Type() == "stringArray" {
+		for _, v := range values {
+			if v = strings.TrimSpace(v); v != "" {
+				if err := flags.Set(fl.Name, v); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	return flags.Set(fl.Name, strings.Join(values, ","))
+}
+
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: use text or json", format)
+}
+
+func runServe(ctx context.Context, stdout, stderr io.Writer, o serveOptions) error {
+	log, err := newLogger(stderr, o.logFormat, o.logLevel)
+	if err != nil {
+		return err
+	}
+	var keys []sigv4.Credentials
+	for _, s := range o.accessKeys {
+		k, err := node.ParseAccessKey(s)
+		if err != nil {
+			return fmt.Errorf("--access-key: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 && !o.insecureDev {
+		k, created, err := node.LoadOrCreateAccessKey(o.dataDir)
+		if err != nil {
+			return err
+		}
+		keys = append(keys, k)
+		if created {
+			printNewAccessKey(stdout, k, o)
+		} else {
+			log.Info("using the access key stored in the data directory", "access_key_id", k.AccessKeyID, "file", o.dataDir+"/"+node.AccessKeyFile)
+		}
+	}
+	if o.nodeID == "" {
+		o.nodeID = engine.DefaultNodeID()
+	}
+
+	n, err := node.Start(ctx, node.Config{
+		DataDir:             o.dataDir,
+		Listen:              o.listen,
+		AdminListen:         o.adminListen,
+		NATSURL:             o.natsURL,
+		NATSListen:          o.natsListen,
+		NodeID:              o.nodeID,
+		PublicURL:           o.publicURL,
+		Region:              o.region,
+		AccessKeys:          keys,
+		InsecureDev:         o.insecureDev,
+		ComputeAuthTokenTTL: o.tokenTTL,
+		ShutdownTimeout:     o.drainTimeout,
+		Logger:              log,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "rallypoint is listening: public http://%s  admin (control plane) http://%s\n", n.PublicAddr(), n.AdminAddr())
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down", "reason", "signal")
+	case serveErr = <-n.Err():
+		log.Error("a listener failed; shutting down", "error", serveErr)
+	}
+	// The signal context is done; shutdown gets a fresh one, bounded by the
+	// drain timeout inside Shutdown.
+	if err := n.Shutdown(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
+	return serveErr
+}
+
+func printNewAccessKey(w io.Writer, k sigv4.Credentials, o serveOptions) {
+	fmt.Fprintf(w, `
+A control-plane access key was created and stored in %s/%s (mode 0600).
+It is shown only this once:
+
+  Access key ID:     %s
+  Secret access key: %s
+
+Point the aws CLI at rallypoint with:
+
+  aws configure set aws_access_key_id %s --profile rallypoint
+  aws configure set aws_secret_access_key %s --profile rallypoint
+  aws configure set region %s --profile rallypoint
+  aws gamelift list-fleets --profile rallypoint --endpoint-url http://%s
+
+`, o.dataDir, node.AccessKeyFile, k.AccessKeyID, k.SecretAccessKey, k.AccessKeyID, k.SecretAccessKey, "us-east-1", o.adminListen)
+}

@@ -1,0 +1,179 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strings"
+
+	"github.com/fxamacker/cbor/v2"
+)
+
+// codec is one wire protocol's encoding of inputs, outputs and errors.
+type codec interface {
+	name() string
+	contentType() string
+	decode(body []byte, into any) error
+	encode(v any) ([]byte, error)
+}
+
+// The CBOR modes are fixed configuration, built once.
+var (
+	cborDec = mustDecMode(cbor.DecOptions{
+		// Duplicate keys make "which value wins" ambiguous; refuse them.
+		DupMapKey:         cbor.DupMapKeyEnforcedAPF,
+		MaxNestedLevels:   32,
+		MaxArrayElements:  65536,
+		MaxMapPairs:       65536,
+		FieldNameMatching: cbor.FieldNameMatchingCaseSensitive,
+	})
+	// Floats stay float64: the AWS SDKs do not read half-precision floats.
+	cborEnc = mustEncMode(cbor.EncOptions{ShortestFloat: cbor.ShortestFloatNone})
+)
+
+func mustDecMode(o cbor.DecOptions) cbor.DecMode {
+	m, err := o.DecMode()
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+func mustEncMode(o cbor.EncOptions) cbor.EncMode {
+	m, err := o.EncMode()
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+type cborCodec struct{}
+
+func (cborCodec) name() string        { return "rpc-v2-cbor" }
+func (cborCodec) contentType() string { return "application/cbor" }
+
+func (cborCodec) decode(body []byte, into any) error {
+	if len(body) == 0 {
+		return nil
+	}
+	if err := cborDec.Unmarshal(body, into); err != nil {
+		return describeDecodeError(err)
+	}
+	return nil
+}
+
+func (cborCodec) encode(v any) ([]byte, error) { return cborEnc.Marshal(v) }
+
+type jsonCodec struct{}
+
+func (jsonCodec) name() string        { return "awsJson1_1" }
+func (jsonCodec) contentType() string { return "application/x-amz-json-1.1" }
+
+func (jsonCodec) decode(body []byte, into any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(into); err != nil {
+		return describeDecodeError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return errors.New("request body holds more than one JSON value")
+	}
+	return nil
+}
+
+func (jsonCodec) encode(v any) ([]byte, error) { return json.Marshal(v) }
+
+// describeDecodeError turns a decoder's error into a message that names the
+// member and says what was expected, without Go type names.
+func describeDecodeError(err error) error {
+	var jt *json.UnmarshalTypeError
+	if errors.As(err, &jt) {
+		return fmt.Errorf("member %s: expected %s, got a JSON %s", memberPath(jt.Field), wireKind(jt.Type), jt.Value)
+	}
+	var ct *cbor.UnmarshalTypeError
+	if errors.As(err, &ct) {
+		if ct.StructFieldName != "" {
+			return fmt.Errorf("member %s: expected %s, got a CBOR %s", memberPath(ct.StructFieldName), wireKind(goTypeByName(ct.GoType)), ct.CBORType)
+		}
+		return fmt.Errorf("expected %s, got a CBOR %s", wireKind(goTypeByName(ct.GoType)), ct.CBORType)
+	}
+	var js *json.SyntaxError
+	if errors.As(err, &js) {
+		return fmt.Errorf("malformed JSON at byte %d: %s", js.Offset, js.Error())
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return errors.New("request body is truncated")
+	}
+	var dup *cbor.DupMapKeyError
+	if errors.As(err, &dup) {
+		return fmt.Errorf("CBOR map repeats the key %v", dup.Key)
+	}
+	msg := err.Error()
+	msg = strings.TrimPrefix(msg, "cbor: ")
+	msg = strings.TrimPrefix(msg, "json: ")
+	return fmt.Errorf("malformed request body: %s", msg)
+}
+
+// memberPath keeps the wire member names of a decoder's dotted Go path (our
+// Go field names are the GameLift member names).
+func memberPath(p string) string {
+	if p == "" {
+		return "(body)"
+	}
+	return p
+}
+
+// goTypeByName only distinguishes the kinds we name in messages; the CBOR
+// library reports the Go type as a string.
+func goTypeByName(name string) reflect.Type {
+	switch {
+	case strings.Contains(name, "int"):
+		return reflect.TypeFor[int64]()
+	case strings.Contains(name, "float"):
+		return reflect.TypeFor[float64]()
+	case strings.Contains(name, "bool"):
+		return reflect.TypeFor[bool]()
+	case strings.HasPrefix(name, "[]"), strings.HasPrefix(name, "*[]"):
+		return reflect.TypeFor[[]string]()
+	case strings.HasPrefix(name, "map["):
+		return reflect.TypeFor[map[string]string]()
+	case name == "string", name == "*string":
+		return reflect.TypeFor[string]()
+	}
+	return reflect.TypeFor[struct{}]()
+}
+
+func wireKind(t reflect.Type) string {
+	if t == nil {
+		return "a value"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == reflect.TypeFor[Timestamp]() {
+		return "a timestamp"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map:
+		return "a map"
+	case reflect.Struct:
+		return "a structure"
+	}
+	return "a value"
+}

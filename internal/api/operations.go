@@ -1,0 +1,35 @@
+package api
+
+// operations is the table of GameLift operations this server answers. Both
+// protocols route into it by operation name.
+func (s *Server) operations() map[string]operation {
+	return map[string]operation{
+		// Custom locations.
+		"CreateLocation": op(s.createLocation),
+		"ListLocations":  op(s.listLocations),
+		"DeleteLocation": op(s.deleteLocation),
+		// Fleets.
+		"CreateFleet":                     op(s.createFleet),
+		"DescribeFleetAttributes":         op(s.describeFleetAttributes),
+		"UpdateFleetAttributes":           op(s.updateFleetAttributes),
+		"DeleteFleet":                     op(s.deleteFleet),
+		"ListFleets":                      op(s.listFleets),
+		"CreateFleetLocations":            op(s.createFleetLocations),
+		"DeleteFleetLocations":            op(s.deleteFleetLocations),
+		"DescribeFleetLocationAttributes": op(s.describeFleetLocationAttributes),
+		"DescribeFleetCapacity":           op(s.describeFleetCapacity),
+		// Computes.
+		"RegisterCompute":     op(s.registerCompute),
+		"DeregisterCompute":   op(s.deregisterCompute),
+		"ListCompute":         op(s.listCompute),
+		"DescribeCompute":     op(s.describeCompute),
+		"GetComputeAuthToken": op(s.getComputeAuthToken),
+		// Aliases.
+		"CreateAlias":   op(s.createAlias),
+		"DescribeAlias": op(s.describeAlias),
+		"ListAliases":   op(s.listAliases),
+		"UpdateAlias":   op(s.updateAlias),
+		"ResolveAlias":  op(s.resolveAlias),
+		"DeleteAlias":   op(s.deleteAlias),
+	}
+}

@@ -1,0 +1,331 @@
+// Package node assembles one rallypoint process: the engine, the domain
+// services, and the two HTTP listeners (public, for players and game
+// servers; admin, for the control plane, metrics and health). The serve
+// command is a thin shell around it, and tests start real nodes with it.
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/rallypoint/rallypoint/internal/api"
+	"github.com/rallypoint/rallypoint/internal/buildinfo"
+	"github.com/rallypoint/rallypoint/internal/engine"
+	"github.com/rallypoint/rallypoint/internal/fleet"
+	"github.com/rallypoint/rallypoint/internal/sigv4"
+)
+
+// Config is everything a node needs to start.
+type Config struct {
+	DataDir     string
+	Listen      string // public listener, host:port
+	AdminListen string // control plane, metrics, health
+	NATSURL     string // external NATS; empty embeds one
+	NATSListen  string // embedded NATS client port; empty means none
+	NodeID      string
+	// PublicURL is the base URL game servers and players reach the public
+	// listener at (ws:// or wss://); empty derives it from Listen.
+	PublicURL string
+	// Region is the home region name used in ARNs.
+	Region     string
+	AccessKeys []sigv4.Credentials
+	// InsecureDev accepts unsigned control-plane calls.
+	InsecureDev bool
+	// ComputeAuthTokenTTL is how long GetComputeAuthToken tokens last.
+	ComputeAuthTokenTTL time.Duration
+	// ShutdownTimeout bounds how long in-flight requests may take to finish
+	// on shutdown. Zero means 10 s.
+	ShutdownTimeout time.Duration
+	Logger          *slog.Logger
+}
+
+// ServerSDKPath is where game servers connect with the server SDK on the
+// public listener.
+const ServerSDKPath = "/serversdk"
+
+// Node is a running rallypoint process.
+type Node struct {
+	cfg      Config
+	log      *slog.Logger
+	engine   *engine.Engine
+	fleets   *fleet.Service
+	public   *http.Server
+	admin    *http.Server
+	pubLn    net.Listener
+	adminLn  net.Listener
+	serveErr chan error
+	wg       sync.WaitGroup
+
+	mu       sync.Mutex
+	shutdown bool
+}
+
+// Start opens the engine, builds the services and starts both listeners.
+// It returns once they accept connections.
+func Start(ctx context.Context, cfg Config) (*Node, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 10 * time.Second
+	}
+	if cfg.NodeID == "" {
+		cfg.NodeID = engine.DefaultNodeID()
+	}
+	if !engine.ValidNodeID(cfg.NodeID) {
+		return nil, fmt.Errorf("node id %q: use letters, digits, '-' and '_' only (64 at most)", cfg.NodeID)
+	}
+	if len(cfg.AccessKeys) == 0 && !cfg.InsecureDev {
+		return nil, errors.New("no access key configured: control-plane calls could never be verified")
+	}
+	n := &Node{cfg: cfg, log: cfg.Logger.With("node", cfg.NodeID), serveErr: make(chan error, 2)}
+
+	var err error
+	// Bind first: a port conflict should fail before any data is touched.
+	if n.pubLn, err = net.Listen("tcp", cfg.Listen); err != nil {
+		return nil, fmt.Errorf("public listener %s: %w", cfg.Listen, err)
+	}
+	if n.adminLn, err = net.Listen("tcp", cfg.AdminListen); err != nil {
+		n.pubLn.Close()
+		return nil, fmt.Errorf("admin listener %s: %w", cfg.AdminListen, err)
+	}
+	publicURL, err := n.publicURL()
+	if err != nil {
+		n.closeListeners()
+		return nil, err
+	}
+
+	n.engine, err = engine.Open(ctx, engine.Config{
+		DataDir: cfg.DataDir,
+		URL:     cfg.NATSURL,
+		Listen:  cfg.NATSListen,
+		NodeID:  cfg.NodeID,
+		Logger:  cfg.Logger,
+	})
+	if err != nil {
+		n.closeListeners()
+		return nil, fmt.Errorf("start engine: %w", err)
+	}
+	n.fleets, err = fleet.New(ctx, fleet.Config{
+		Config:             n.engine.Bucket(engine.BucketConfig),
+		Computes:           n.engine.Bucket(engine.BucketComputes),
+		Region:             cfg.Region,
+		ServiceSDKEndpoint: publicURL + ServerSDKPath,
+		AuthTokenTTL:       cfg.ComputeAuthTokenTTL,
+		Logger:             cfg.Logger,
+	})
+	if err != nil {
+		n.engine.Close()
+		n.closeListeners()
+		return nil, fmt.Errorf("start fleet service: %w", err)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "rallypoint_engine_up",
+			Help: "1 when the NATS JetStream engine answers, 0 when it does not.",
+		}, n.engineUp),
+		buildInfoGauge(),
+	)
+	keys := make(map[string]sigv4.Credentials, len(cfg.AccessKeys))
+	for _, k := range cfg.AccessKeys {
+		keys[k.AccessKeyID] = k
+	}
+	control, err := api.New(api.Config{
+		Credentials: func(id string) (sigv4.Credentials, bool) { k, ok := keys[id]; return k, ok },
+		Insecure:    cfg.InsecureDev,
+		Fleets:      n.fleets,
+		Metrics:     api.NewMetrics(reg),
+		Logger:      cfg.Logger,
+	})
+	if err != nil {
+		n.engine.Close()
+		n.closeListeners()
+		return nil, err
+	}
+
+	adminMux := http.NewServeMux()
+	adminMux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	adminMux.HandleFunc("GET /readyz", n.readyz)
+	adminMux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	adminMux.Handle("/", control)
+
+	publicMux := http.NewServeMux()
+	publicMux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+
+	n.admin = newHTTPServer(adminMux, cfg.Logger)
+	n.public = newHTTPServer(publicMux, cfg.Logger)
+	n.serve(n.admin, n.adminLn)
+	n.serve(n.public, n.pubLn)
+
+	n.log.Info("rallypoint listening",
+		"public", "http://"+n.pubLn.Addr().String(),
+		"admin", "http://"+n.adminLn.Addr().String(),
+		"server_sdk_endpoint", publicURL+ServerSDKPath,
+		"engine", n.engineDescription(),
+		"version", buildinfo.String())
+	if cfg.InsecureDev {
+		n.log.Warn("INSECURE DEV MODE: unsigned control-plane calls are accepted; anyone who reaches the admin listener can change fleets. Never use --insecure-dev outside a development machine.")
+	}
+	return n, nil
+}
+
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+func (n *Node) serve(srv *http.Server, ln net.Listener) {
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			n.serveErr <- err
+		}
+	}()
+}
+
+// Err delivers an error if a listener stops serving on its own.
+func (n *Node) Err() <-chan error { return n.serveErr }
+
+func (n *Node) engineDescription() string {
+	if n.cfg.NATSURL != "" {
+		return "external NATS at " + n.cfg.NATSURL
+	}
+	if u := n.engine.ClientURL(); u != "" {
+		return "embedded NATS (clients at " + u + "), data in " + n.cfg.DataDir
+	}
+	return "embedded NATS, data in " + n.cfg.DataDir
+}
+
+func (n *Node) closeListeners() {
+	if n.pubLn != nil {
+		n.pubLn.Close()
+	}
+	if n.adminLn != nil {
+		n.adminLn.Close()
+	}
+}
+
+// publicURL is the advertised base URL of the public listener.
+func (n *Node) publicURL() (string, error) {
+	if n.cfg.PublicURL != "" {
+		u, err := url.Parse(n.cfg.PublicURL)
+		if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
+			return "", fmt.Errorf("public URL %q must be ws://host:port or wss://host:port", n.cfg.PublicURL)
+		}
+		return strings.TrimRight(n.cfg.PublicURL, "/"), nil
+	}
+	addr := n.pubLn.Addr().(*net.TCPAddr)
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		// Listening on every interface: the host name is the best guess of
+		// what game servers on other machines can reach.
+		if h, err := os.Hostname(); err == nil && h != "" {
+			host = h
+		}
+		n.log.Warn("the public listener binds every interface; set --public-url to the address game servers should dial", "advertised", host)
+	}
+	return "ws://" + net.JoinHostPort(host, fmt.Sprint(addr.Port)), nil
+}
+
+// PublicAddr and AdminAddr are the bound listener addresses (useful when
+// the configuration asked for port 0).
+func (n *Node) PublicAddr() string { return n.pubLn.Addr().String() }
+func (n *Node) AdminAddr() string  { return n.adminLn.Addr().String() }
+
+// Engine exposes the node's engine to tests and tools in this module.
+func (n *Node) Engine() *engine.Engine { return n.engine }
+
+func (n *Node) engineUp() float64 {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if n.engine.Check(ctx) != nil {
+		return 0
+	}
+	return 1
+}
+
+func (n *Node) readyz(w http.ResponseWriter, r *http.Request) {
+	n.mu.Lock()
+	stopping := n.shutdown
+	n.mu.Unlock()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if stopping {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "shutting down")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := n.engine.Check(ctx); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "engine:", err)
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
+
+// Shutdown stops accepting connections, lets in-flight requests finish
+// (up to the shutdown timeout), then flushes and closes the engine.
+func (n *Node) Shutdown(ctx context.Context) error {
+	n.mu.Lock()
+	if n.shutdown {
+		n.mu.Unlock()
+		return nil
+	}
+	n.shutdown = true
+	n.mu.Unlock()
+
+	ctx, cancel := context.WithTimeout(ctx, n.cfg.ShutdownTimeout)
+	defer cancel()
+	var errs []error
+	for _, srv := range []*http.Server{n.public, n.admin} {
+		if err := srv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("drain listener: %w", err))
+			srv.Close()
+		}
+	}
+	n.wg.Wait()
+	if err := n.engine.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close engine: %w", err))
+	}
+	n.log.Info("rallypoint stopped")
+	return errors.Join(errs...)
+}
+
+func buildInfoGauge() prometheus.Collector {
+	version, revision := buildinfo.Get()
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "rallypoint_build_info",
+		Help:        "Always 1; the labels say which build is running.",
+		ConstLabels: prometheus.Labels{"version": version, "revision": revision},
+	})
+	g.Set(1)
+	return g
+}
