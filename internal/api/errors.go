@@ -77,8 +77,13 @@ func toError(err error) (e *Error, internal bool) {
 	return &Error{Status: http.StatusInternalServerError, Type: CodeInternalService, Message: "The service encountered an internal error; the request may be retried."}, true
 }
 
-// errorBody is the wire shape of an error in both protocols.
+// errorBody is the wire shape of an error in both protocols. The message
+// goes out twice: clients read the protocol-level "message" to describe an
+// error they have no type for, but the AWS SDKs fill a modeled error's
+// Message member (types.InvalidRequestException.Message, ...) from the
+// shape's own member name, "Message".
 type errorBody struct {
-	Type    string `json:"__type" cbor:"__type"`
-	Message string `json:"message" cbor:"message"`
+	Type          string `json:"__type" cbor:"__type"`
+	Message       string `json:"message" cbor:"message"`
+	MemberMessage string `json:"Message" cbor:"Message"`
 }

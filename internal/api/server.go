@@ -191,7 +191,7 @@ func (s *Server) writeError(w http.ResponseWriter, c codec, err error) (int, str
 	if internal {
 		s.log.Error("control-plane call failed", "error", err)
 	}
-	payload, encErr := c.encode(errorBody{Type: e.Type, Message: e.Message})
+	payload, encErr := c.encode(errorBody{Type: e.Type, Message: e.Message, MemberMessage: e.Message})
 	if encErr != nil {
 		payload = nil
 	}
