@@ -75,7 +75,12 @@ file.`,
 			return runServe(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), o)
 		},
 	}
-	f := cmd.Flags()
+	bindServeFlags(cmd.Flags(), &o)
+	return cmd
+}
+
+// bindServeFlags declares serve's flags on f, bound to o.
+func bindServeFlags(f *pflag.FlagSet, o *serveOptions) {
 	f.StringVar(&o.configFile, "config", "", "YAML file with settings (keys are flag names)")
 	f.StringVar(&o.dataDir, "data-dir", "./rallypoint-data", "directory for the embedded engine's data and the generated access key")
 	f.StringVar(&o.listen, "listen", "127.0.0.1:7400", "public listener for players and game servers (host:port)")
@@ -91,7 +96,6 @@ file.`,
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.DurationVar(&o.tokenTTL, "compute-token-ttl", time.Hour, "how long GetComputeAuthToken tokens stay valid")
 	f.DurationVar(&o.drainTimeout, "drain-timeout", 10*time.Second, "how long shutdown waits for in-flight requests")
-	return cmd
 }
 
 // resolve fills every flag the user did not set from the environment, then

@@ -262,6 +262,9 @@ func (n *Node) AdminAddr() string  { return n.adminLn.Addr().String() }
 // Engine exposes the node's engine to tests and tools in this module.
 func (n *Node) Engine() *engine.Engine { return n.engine }
 
+// Fleets is the node's fleet service.
+func (n *Node) Fleets() *fleet.Service { return n.fleets }
+
 func (n *Node) engineUp() float64 {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
