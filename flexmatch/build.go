@@ -279,6 +279,7 @@ func (b *builder) tryAdd(c *entry) bool {
 	clear(b.failNV)
 	chosen := -1
 	tried := 0
+	var why failure
 	for k, slot := range order {
 		s.add(c, slot)
 		p, lvl := b.params()
@@ -311,9 +312,10 @@ func (b *builder) tryAdd(c *entry) bool {
 		}
 		s.pop()
 		if !ok && k == 0 && firstBad >= 0 {
-			c.why = failure{kind: failRule, rule: firstBad, step: b.rs.params.ruleSteps[lvl][firstBad]}
+			why = failure{kind: failRule, rule: firstBad, step: b.rs.params.ruleSteps[lvl][firstBad]}
 			if b.rs.rules[firstBad].placementFree {
 				// The rule fails the same way on every team.
+				c.why = why
 				return false
 			}
 		}
@@ -331,6 +333,9 @@ func (b *builder) tryAdd(c *entry) bool {
 		}
 	}
 	if chosen < 0 {
+		if why.kind != failNone {
+			c.why = why
+		}
 		return false
 	}
 	s.add(c, chosen)
