@@ -35,7 +35,7 @@ type builder struct {
 	tryOK    []bool
 	tryViol  [][]float64 // per slot tried, per rule
 	tryVac   [][]bool
-	failNV  []bool // per rule: failed on some slot, not vacuously
+	failNV   []bool // per rule: failed on some slot, not vacuously
 
 	loosestMax map[int]float64
 }

@@ -28,9 +28,9 @@ type entry struct {
 	noLatency bool
 
 	// Per cycle.
-	age     float64
-	matched bool
-	batch   int
+	age      float64
+	matched  bool
+	batch    int
 	key      float64   // batch attribute value while batching
 	sortKeys []float64 // sort rule keys relative to the current anchor
 
