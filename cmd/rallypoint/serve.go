@@ -31,6 +31,7 @@ type serveOptions struct {
 	adminListen  string
 	natsURL      string
 	natsListen   string
+	natsReplicas int
 	nodeID       string
 	publicURL    string
 	region       string
@@ -87,6 +88,7 @@ func bindServeFlags(f *pflag.FlagSet, o *serveOptions) {
 	f.StringVar(&o.adminListen, "admin-listen", "127.0.0.1:7401", "control plane, metrics and health listener (host:port)")
 	f.StringVar(&o.natsURL, "nats", "", "join an external NATS server or cluster at this URL (comma-separated) instead of embedding one")
 	f.StringVar(&o.natsListen, "nats-listen", "", "let NATS clients (other nodes, the nats CLI) reach the embedded server at host:port")
+	f.IntVar(&o.natsReplicas, "nats-replicas", 1, "replicas of each bucket and stream when creating them on an external NATS cluster (3 for a fault-tolerant cluster)")
 	f.StringVar(&o.nodeID, "node-id", "", "this node's name in a cluster (default: derived from the host name)")
 	f.StringVar(&o.publicURL, "public-url", "", "base URL game servers and players reach the public listener at, e.g. ws://games.example.com:7400 (default: from --listen)")
 	f.StringVar(&o.region, "region", fleet.DefaultRegion, "home region name used in ARNs and as every fleet's home location")
@@ -220,6 +222,7 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, o serveOptions) err
 		AdminListen:         o.adminListen,
 		NATSURL:             o.natsURL,
 		NATSListen:          o.natsListen,
+		NATSReplicas:        o.natsReplicas,
 		NodeID:              o.nodeID,
 		PublicURL:           o.publicURL,
 		Region:              o.region,

@@ -35,7 +35,10 @@ type Config struct {
 	AdminListen string // control plane, metrics, health
 	NATSURL     string // external NATS; empty embeds one
 	NATSListen  string // embedded NATS client port; empty means none
-	NodeID      string
+	// NATSReplicas is the replication factor of buckets and streams on an
+	// external cluster (1 when zero).
+	NATSReplicas int
+	NodeID       string
 	// PublicURL is the base URL game servers and players reach the public
 	// listener at (ws:// or wss://); empty derives it from Listen.
 	PublicURL string
@@ -109,11 +112,12 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	}
 
 	n.engine, err = engine.Open(ctx, engine.Config{
-		DataDir: cfg.DataDir,
-		URL:     cfg.NATSURL,
-		Listen:  cfg.NATSListen,
-		NodeID:  cfg.NodeID,
-		Logger:  cfg.Logger,
+		DataDir:  cfg.DataDir,
+		URL:      cfg.NATSURL,
+		Listen:   cfg.NATSListen,
+		NodeID:   cfg.NodeID,
+		Replicas: cfg.NATSReplicas,
+		Logger:   cfg.Logger,
 	})
 	if err != nil {
 		n.closeListeners()
