@@ -63,7 +63,8 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.Replicas <= 0 {
+	if cfg.Replicas <= 0 || cfg.URL == "" {
+		// A single embedded server can hold one replica only.
 		cfg.Replicas = 1
 	}
 	if cfg.NodeID == "" {
