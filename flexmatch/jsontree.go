@@ -83,7 +83,7 @@ func syntaxError(data []byte, dec *json.Decoder, err error) error {
 	off := int(dec.InputOffset())
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		off = int(se.Offset)
+		off = int(se.Offset) - 1 // the offset is just past the offending byte
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		off = len(data)

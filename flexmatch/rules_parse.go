@@ -622,7 +622,7 @@ func (p *parser) statement(path, text string, self *rule) *statement {
 		case name == self.name:
 			p.addf(path, "compound rule %q cannot name itself", name)
 			ok = false
-		case target == nil:
+		case target == nil || target.index > self.index:
 			p.addf(path, "rule %q is not defined before this compound rule (the rules a compound rule names must come earlier in the rule set)", name)
 			ok = false
 		case target.kind == kindBatchDistance:
