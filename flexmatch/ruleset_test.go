@@ -221,11 +221,11 @@ func TestValidationCollectsEveryError(t *testing.T) {
 
 func TestLenientForms(t *testing.T) {
 	for name, body := range map[string]string{
-		"comments":              "// a comment\n" + ruleSet(`/* inline */ {"name": "x", "type": "latency", "maxLatency": 10} // end`+"\n", ""),
-		"numeric strings":       ruleSet(`{"name": "x", "type": "batchDistance", "batchAttribute": "skill", "maxDistance": "500"}`, ""),
-		"measurement string":    ruleSet(`{"name": "x", "type": "distance", "measurements": "flatten(teams[*].players.attributes[skill])", "referenceValue": 1, "maxDistance": 1}`, ""),
-		"team[] spelling":       ruleSet(`{"name": "x", "type": "comparison", "measurements": "count(team[red].players)", "referenceValue": "count(team[blue].players)", "operation": "="}`, ""),
-		"sortbyAttributes typo": strings.Replace(ruleSet("", ""), `"rules"`, `"algorithm": {"batchingPreference": "sorted", "sortbyAttributes": ["skill"]}, "rules"`, 1),
+		"comments":                    "// a comment\n" + ruleSet(`/* inline */ {"name": "x", "type": "latency", "maxLatency": 10} // end`+"\n", ""),
+		"numeric strings":             ruleSet(`{"name": "x", "type": "batchDistance", "batchAttribute": "skill", "maxDistance": "500"}`, ""),
+		"measurement string":          ruleSet(`{"name": "x", "type": "distance", "measurements": "flatten(teams[*].players.attributes[skill])", "referenceValue": 1, "maxDistance": 1}`, ""),
+		"team[] spelling":             ruleSet(`{"name": "x", "type": "comparison", "measurements": "count(team[red].players)", "referenceValue": "count(team[blue].players)", "operation": "="}`, ""),
+		"sortbyAttributes typo":       strings.Replace(ruleSet("", ""), `"rules"`, `"algorithm": {"batchingPreference": "sorted", "sortbyAttributes": ["skill"]}, "rules"`, 1),
 		"repeated key keeps the last": strings.Replace(ruleSet(`{"name": "x", "type": "latency", "maxLatency": 10}`, ""), `"maxLatency": 10`, `"maxLatency": "bad", "maxLatency": 10`, 1),
 		"comment markers in strings":  strings.Replace(ruleSet("", ""), `"default": "ranked"`, `"default": "http://x/*y*/"`, 1),
 	} {
