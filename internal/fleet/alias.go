@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -87,20 +85,14 @@ func (s *Service) CreateAlias(ctx context.Context, name, description string, rou
 // Alias returns one alias by id or ARN.
 func (s *Service) Alias(ctx context.Context, idOrARN string) (Alias, error) {
 	id := idFromARN(idOrARN, "alias")
-	a, _, err := engine.Get[Alias](ctx, s.cfg.Config, aliasKey(id))
-	if errors.Is(err, engine.ErrNotFound) {
-		return Alias{}, newError(ErrNotFound, "Alias %s not found.", id)
-	}
-	if err != nil {
-		return Alias{}, fmt.Errorf("read alias %s: %w", id, err)
-	}
-	return a, nil
+	a, _, err := load[Alias](ctx, s.cfg.Config, aliasKey(id), "Alias", id, "")
+	return a, err
 }
 
 // Aliases lists aliases ordered by id, optionally only those with a name
 // or a routing type.
 func (s *Service) Aliases(ctx context.Context, name, routingType string) ([]Alias, error) {
-	all, err := engine.List[Alias](ctx, s.cfg.Config, "alias.>")
+	all, err := listSorted(ctx, s.cfg.Config, "alias.>", func(a Alias) string { return a.ID })
 	if err != nil {
 		return nil, fmt.Errorf("list aliases: %w", err)
 	}
@@ -110,7 +102,6 @@ func (s *Service) Aliases(ctx context.Context, name, routingType string) ([]Alia
 			out = append(out, a)
 		}
 	}
-	slices.SortFunc(out, func(a, b Alias) int { return strings.Compare(a.ID, b.ID) })
 	return out, nil
 }
 
@@ -166,15 +157,12 @@ func (s *Service) ResolveAlias(ctx context.Context, idOrARN string) (Fleet, erro
 // DeleteAlias removes an alias.
 func (s *Service) DeleteAlias(ctx context.Context, idOrARN string) error {
 	id := idFromARN(idOrARN, "alias")
-	_, rev, err := engine.Get[Alias](ctx, s.cfg.Config, aliasKey(id))
-	if errors.Is(err, engine.ErrNotFound) {
-		return newError(ErrNotFound, "Alias %s not found.", id)
-	}
+	_, rev, err := load[Alias](ctx, s.cfg.Config, aliasKey(id), "Alias", id, "")
 	if err != nil {
-		return fmt.Errorf("read alias %s: %w", id, err)
+		return err
 	}
-	if err := engine.Delete(ctx, s.cfg.Config, aliasKey(id), rev); err != nil {
-		return fmt.Errorf("delete alias %s: %w", id, err)
+	if err := remove(ctx, s.cfg.Config, aliasKey(id), rev, "Alias", id); err != nil {
+		return err
 	}
 	s.log.Info("alias deleted", "alias", id)
 	return nil

@@ -128,14 +128,8 @@ func (s *Service) registrableFleet(ctx context.Context, fleetID, location string
 func (s *Service) Compute(ctx context.Context, fleetIDOrARN, nameOrARN string) (Compute, error) {
 	fleetID := idFromARN(fleetIDOrARN, "fleet")
 	name := idFromARN(nameOrARN, "compute")
-	c, _, err := engine.Get[Compute](ctx, s.cfg.Computes, computeKey(fleetID, name))
-	if errors.Is(err, engine.ErrNotFound) {
-		return Compute{}, newError(ErrNotFound, "Compute %s not found in fleet %s.", name, fleetID)
-	}
-	if err != nil {
-		return Compute{}, fmt.Errorf("read compute %s of fleet %s: %w", name, fleetID, err)
-	}
-	return c, nil
+	c, _, err := load[Compute](ctx, s.cfg.Computes, computeKey(fleetID, name), "Compute", name, " in fleet "+fleetID)
+	return c, err
 }
 
 // Computes lists a fleet's computes ordered by name, optionally only those
@@ -159,12 +153,10 @@ func (s *Service) Computes(ctx context.Context, fleetIDOrARN, location, status s
 }
 
 func (s *Service) listComputes(ctx context.Context, fleetID string) ([]Compute, error) {
-	// Compute names may hold one '/', so match both one and two tokens.
-	cs, err := engine.List[Compute](ctx, s.cfg.Computes, fleetID+".>")
+	cs, err := listSorted(ctx, s.cfg.Computes, fleetID+".>", func(c Compute) string { return c.Name })
 	if err != nil {
 		return nil, fmt.Errorf("list computes of fleet %s: %w", fleetID, err)
 	}
-	slices.SortFunc(cs, func(a, b Compute) int { return strings.Compare(a.Name, b.Name) })
 	return cs, nil
 }
 
@@ -172,18 +164,12 @@ func (s *Service) listComputes(ctx context.Context, fleetID string) ([]Compute, 
 func (s *Service) DeregisterCompute(ctx context.Context, fleetIDOrARN, nameOrARN string) error {
 	fleetID := idFromARN(fleetIDOrARN, "fleet")
 	name := idFromARN(nameOrARN, "compute")
-	_, rev, err := engine.Get[Compute](ctx, s.cfg.Computes, computeKey(fleetID, name))
-	if errors.Is(err, engine.ErrNotFound) {
-		return newError(ErrNotFound, "Compute %s not found in fleet %s.", name, fleetID)
-	}
+	_, rev, err := load[Compute](ctx, s.cfg.Computes, computeKey(fleetID, name), "Compute", name, " in fleet "+fleetID)
 	if err != nil {
-		return fmt.Errorf("read compute %s of fleet %s: %w", name, fleetID, err)
+		return err
 	}
-	if err := engine.Delete(ctx, s.cfg.Computes, computeKey(fleetID, name), rev); err != nil {
-		if errors.Is(err, engine.ErrStale) {
-			return newError(ErrConflict, "Compute %s of fleet %s changed while it was being deregistered; retry.", name, fleetID)
-		}
-		return fmt.Errorf("deregister compute %s of fleet %s: %w", name, fleetID, err)
+	if err := remove(ctx, s.cfg.Computes, computeKey(fleetID, name), rev, "Compute", name); err != nil {
+		return err
 	}
 	s.log.Info("compute deregistered", "fleet", fleetID, "compute", name)
 	return nil

@@ -182,14 +182,7 @@ func (s *Service) Fleet(ctx context.Context, idOrARN string) (Fleet, error) {
 
 func (s *Service) getFleet(ctx context.Context, idOrARN string) (Fleet, uint64, error) {
 	id := idFromARN(idOrARN, "fleet")
-	f, rev, err := engine.Get[Fleet](ctx, s.cfg.Config, fleetKey(id))
-	if errors.Is(err, engine.ErrNotFound) {
-		return Fleet{}, 0, newError(ErrNotFound, "Fleet %s not found.", id)
-	}
-	if err != nil {
-		return Fleet{}, 0, fmt.Errorf("read fleet %s: %w", id, err)
-	}
-	return f, rev, nil
+	return load[Fleet](ctx, s.cfg.Config, fleetKey(id), "Fleet", id, "")
 }
 
 // Fleets returns every fleet ordered by id.
@@ -198,11 +191,10 @@ func (s *Service) Fleets(ctx context.Context) ([]Fleet, error) {
 }
 
 func (s *Service) listFleets(ctx context.Context) ([]Fleet, error) {
-	fleets, err := engine.List[Fleet](ctx, s.cfg.Config, "fleet.>")
+	fleets, err := listSorted(ctx, s.cfg.Config, "fleet.>", func(f Fleet) string { return f.ID })
 	if err != nil {
 		return nil, fmt.Errorf("list fleets: %w", err)
 	}
-	slices.SortFunc(fleets, func(a, b Fleet) int { return strings.Compare(a.ID, b.ID) })
 	return fleets, nil
 }
 

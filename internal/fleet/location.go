@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -40,23 +39,16 @@ func (s *Service) CreateLocation(ctx context.Context, name string, tags []Tag) (
 
 // Location returns one custom location.
 func (s *Service) Location(ctx context.Context, name string) (Location, error) {
-	loc, _, err := engine.Get[Location](ctx, s.cfg.Config, locationKey(name))
-	if errors.Is(err, engine.ErrNotFound) {
-		return Location{}, newError(ErrNotFound, "Location %s not found.", name)
-	}
-	if err != nil {
-		return Location{}, fmt.Errorf("read location %s: %w", name, err)
-	}
-	return loc, nil
+	loc, _, err := load[Location](ctx, s.cfg.Config, locationKey(name), "Location", name, "")
+	return loc, err
 }
 
 // ListLocations returns the custom locations ordered by name.
 func (s *Service) ListLocations(ctx context.Context) ([]Location, error) {
-	locs, err := engine.List[Location](ctx, s.cfg.Config, "location.>")
+	locs, err := listSorted(ctx, s.cfg.Config, "location.>", func(l Location) string { return l.Name })
 	if err != nil {
 		return nil, fmt.Errorf("list locations: %w", err)
 	}
-	slices.SortFunc(locs, func(a, b Location) int { return strings.Compare(a.Name, b.Name) })
 	return locs, nil
 }
 
@@ -64,12 +56,9 @@ func (s *Service) ListLocations(ctx context.Context) ([]Location, error) {
 // the name or the ARN.
 func (s *Service) DeleteLocation(ctx context.Context, nameOrARN string) error {
 	name := idFromARN(nameOrARN, "location")
-	_, rev, err := engine.Get[Location](ctx, s.cfg.Config, locationKey(name))
-	if errors.Is(err, engine.ErrNotFound) {
-		return newError(ErrNotFound, "Location %s not found.", name)
-	}
+	_, rev, err := load[Location](ctx, s.cfg.Config, locationKey(name), "Location", name, "")
 	if err != nil {
-		return fmt.Errorf("read location %s: %w", name, err)
+		return err
 	}
 	fleets, err := s.listFleets(ctx)
 	if err != nil {
@@ -80,11 +69,8 @@ func (s *Service) DeleteLocation(ctx context.Context, nameOrARN string) error {
 			return newError(ErrInvalidRequest, "Location %s is used by fleet %s; remove it from the fleet first.", name, f.ID)
 		}
 	}
-	if err := engine.Delete(ctx, s.cfg.Config, locationKey(name), rev); err != nil {
-		if errors.Is(err, engine.ErrStale) {
-			return newError(ErrConflict, "Location %s changed while it was being deleted; retry.", name)
-		}
-		return fmt.Errorf("delete location %s: %w", name, err)
+	if err := remove(ctx, s.cfg.Config, locationKey(name), rev, "Location", name); err != nil {
+		return err
 	}
 	s.log.Info("location deleted", "location", name)
 	return nil
