@@ -65,6 +65,7 @@ type Node struct {
 	log      *slog.Logger
 	engine   *engine.Engine
 	fleets   *fleet.Service
+	control  *api.Server
 	public   *http.Server
 	admin    *http.Server
 	pubLn    net.Listener
@@ -163,6 +164,8 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		n.closeListeners()
 		return nil, err
 	}
+
+	n.control = control
 
 	adminMux := http.NewServeMux()
 	adminMux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -265,6 +268,9 @@ func (n *Node) AdminAddr() string  { return n.adminLn.Addr().String() }
 
 // Engine exposes the node's engine to tests and tools in this module.
 func (n *Node) Engine() *engine.Engine { return n.engine }
+
+// ControlPlaneOperations lists the GameLift operations the node answers.
+func (n *Node) ControlPlaneOperations() []string { return n.control.Operations() }
 
 // Fleets is the node's fleet service.
 func (n *Node) Fleets() *fleet.Service { return n.fleets }
