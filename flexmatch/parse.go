@@ -190,7 +190,6 @@ func (p *parser) teams(v any) bool {
 		p.addf("teams", "a rule set defines at least one team")
 		return false
 	}
-	before := len(p.errs)
 	seen := map[string]int{}
 	for i, item := range list {
 		path := index("teams", i)
@@ -225,7 +224,15 @@ func (p *parser) teams(v any) bool {
 		}
 		p.rs.teamDefs = append(p.rs.teamDefs, d)
 	}
-	if len(p.errs) > before {
+	// Sizes can be wrong and the rules still be checked against the teams;
+	// a missing or repeated name or a bad quantity leaves nothing to check
+	// them against.
+	for _, d := range p.rs.teamDefs {
+		if d.name == "" || d.quantity < 1 {
+			return false
+		}
+	}
+	if len(seen) != len(p.rs.teamDefs) {
 		return false
 	}
 	// Copies of a team with a quantity are named <name>_1, <name>_2...;
@@ -256,7 +263,7 @@ func (p *parser) teams(v any) bool {
 		return false
 	}
 	p.rs.large = total > largeMatchOver
-	return len(p.errs) == before
+	return true
 }
 
 func (p *parser) addBase(v expr.Value) int {

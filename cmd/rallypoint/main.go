@@ -52,6 +52,7 @@ Start it with "rallypoint serve"; see "rallypoint <command> --help" for each com
 	root.AddCommand(
 		newServeCmd(),
 		newVersionCmd(),
+		newFlexmatchCmd(),
 	)
 	return root
 }
