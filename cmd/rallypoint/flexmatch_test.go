@@ -297,7 +297,9 @@ func TestFlexmatchRunCorpus(t *testing.T) {
 		}
 	})
 	t.Run("large_ffa", func(t *testing.T) {
-		ts := many(160, func(i int) tk { return tk{fmt.Sprint("t", i), 0, fmt.Sprintf(`{"skill":{"N":%d}}`, i), `{"us-west-2":60}`} })
+		ts := many(160, func(i int) tk {
+			return tk{fmt.Sprint("t", i), 0, fmt.Sprintf(`{"skill":{"N":%d}}`, i), `{"us-west-2":60}`}
+		})
 		r := run(t, "large_ffa.json", lines(ts...), short)
 		if len(r.matches) != 1 || r.matches[0].At != 10 || r.matches[0].players() != 160 {
 			t.Fatalf("got %d matches, want 160 players at 10s", len(r.matches))
@@ -311,7 +313,9 @@ func TestFlexmatchRunCorpus(t *testing.T) {
 		}
 	})
 	t.Run("battle_royale", func(t *testing.T) {
-		ts := append(many(60, func(i int) tk { return tk{fmt.Sprint("s", i), 0, fmt.Sprintf(`{"skill":{"N":%d}}`, 1000+i), `{"sa-east-1":50}`} }),
+		ts := append(many(60, func(i int) tk {
+			return tk{fmt.Sprint("s", i), 0, fmt.Sprintf(`{"skill":{"N":%d}}`, 1000+i), `{"sa-east-1":50}`}
+		}),
 			many(30, func(i int) tk {
 				return tk{fmt.Sprint("h", i), 0, fmt.Sprintf(`{"skill":{"N":%d},"mode":{"S":"hardcore"}}`, 1000+i), `{"sa-east-1":50}`}
 			})...)
@@ -413,7 +417,9 @@ func TestFlexmatchRunManualBackfillAndSeed(t *testing.T) {
 
 	// The same seed gives the same output; --until stops early and leaves
 	// tickets searching.
-	ts := lines(many(30, func(i int) tk { return tk{fmt.Sprint("t", i), float64(i % 4), fmt.Sprintf(`{"skill":{"N":%d}}`, 1400+i*7), `{"eu-west-1":30}`} })...)
+	ts := lines(many(30, func(i int) tk {
+		return tk{fmt.Sprint("t", i), float64(i % 4), fmt.Sprintf(`{"skill":{"N":%d}}`, 1400+i*7), `{"eu-west-1":30}`}
+	})...)
 	args := func(seed string) []string {
 		return []string{"flexmatch", "run", "--rule-set", filepath.Join(corpus, "skill_latency_5v5.json"), "--tickets", writeFile(t, "t.jsonl", ts), "--seed", seed, "--until", "2", "--step-seconds", "0.5"}
 	}
