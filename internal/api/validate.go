@@ -47,7 +47,7 @@ func (c *checker) required(member string, present bool) bool {
 
 // str checks an optional string member's length (in characters) and, when
 // pattern is non-nil, its form. A nil s is not checked.
-func (c *checker) str(member string, s *string, min, max int, pattern *regexp.Regexp) {
+func (c *checker) str(member string, s *string, min, max int, pattern *pattern) {
 	if s == nil {
 		return
 	}
@@ -57,13 +57,13 @@ func (c *checker) str(member string, s *string, min, max int, pattern *regexp.Re
 		c.fail(member, quote(*s), fmt.Sprintf("have length greater than or equal to %d", min))
 	case max > 0 && n > max:
 		c.fail(member, quote(*s), fmt.Sprintf("have length less than or equal to %d", max))
-	case pattern != nil && !pattern.MatchString(*s):
-		c.fail(member, quote(*s), "satisfy regular expression pattern: "+pattern.String())
+	case pattern != nil && !pattern.whole.MatchString(*s):
+		c.fail(member, quote(*s), "satisfy regular expression pattern: "+pattern.model)
 	}
 }
 
 // requiredStr is str for a member that must be present.
-func (c *checker) requiredStr(member string, s *string, min, max int, pattern *regexp.Regexp) {
+func (c *checker) requiredStr(member string, s *string, min, max int, pattern *pattern) {
 	if c.required(member, s != nil) {
 		c.str(member, s, min, max, pattern)
 	}
@@ -145,18 +145,31 @@ func wirePath(member string) string {
 
 func isAllUpper(s string) bool { return strings.ToUpper(s) == s }
 
+// pattern is a member's regular expression as GameLift's model states it.
+// AWS validation requires a value to match it whole (the model's patterns
+// are mostly anchored at the start only): "custom-eu west" does not satisfy
+// ^custom-[A-Za-z0-9\-]+.
+type pattern struct {
+	model string
+	whole *regexp.Regexp
+}
+
+func mustPattern(expr string) *pattern {
+	return &pattern{model: expr, whole: regexp.MustCompile(`^(?:` + expr + `)$`)}
+}
+
 // Patterns of GameLift's identifiers, as its API model states them.
 var (
-	patFleetIDOrARN      = regexp.MustCompile(`^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$`)
-	patFleetID           = regexp.MustCompile(`^[a-z]*fleet-[a-zA-Z0-9\-]+`)
-	patLocation          = regexp.MustCompile(`^[A-Za-z0-9\-]+`)
-	patCustomLocation    = regexp.MustCompile(`^custom-[A-Za-z0-9\-]+`)
-	patCustomLocOrARN    = regexp.MustCompile(`^custom-[A-Za-z0-9\-]+|^arn:.*:location\/custom-\S+`)
-	patComputeName       = regexp.MustCompile(`^[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?`)
-	patComputeNameOrARN  = regexp.MustCompile(`^[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?$|^arn:.*:compute\/[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?`)
-	patDNSName           = regexp.MustCompile(`^[0-9a-zA-Z_\-\.]+`)
-	patIPAddress         = regexp.MustCompile(`^[0-9A-Fa-f\:\.]+`)
-	patAliasIDOrARN      = regexp.MustCompile(`^alias-\S+|^arn:.*:alias\/alias-\S+`)
-	patNonBlank          = regexp.MustCompile(`.*\S.*`)
-	patNonNegativeDouble = regexp.MustCompile(`^\d{1,5}(?:\.\d{1,5})?$`)
+	patFleetIDOrARN      = mustPattern(`^[a-z]*fleet-[a-zA-Z0-9\-]+$|^arn:.*:[a-z]*fleet\/[a-z]*fleet-[a-zA-Z0-9\-]+$`)
+	patFleetID           = mustPattern(`^[a-z]*fleet-[a-zA-Z0-9\-]+`)
+	patLocation          = mustPattern(`^[A-Za-z0-9\-]+`)
+	patCustomLocation    = mustPattern(`^custom-[A-Za-z0-9\-]+`)
+	patCustomLocOrARN    = mustPattern(`^custom-[A-Za-z0-9\-]+|^arn:.*:location\/custom-\S+`)
+	patComputeName       = mustPattern(`^[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?`)
+	patComputeNameOrARN  = mustPattern(`^[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?$|^arn:.*:compute\/[a-zA-Z0-9\-]+(\/[a-zA-Z0-9\-]+)?`)
+	patDNSName           = mustPattern(`^[0-9a-zA-Z_\-\.]+`)
+	patIPAddress         = mustPattern(`^[0-9A-Fa-f\:\.]+`)
+	patAliasIDOrARN      = mustPattern(`^alias-\S+|^arn:.*:alias\/alias-\S+`)
+	patNonBlank          = mustPattern(`.*\S.*`)
+	patNonNegativeDouble = mustPattern(`^\d{1,5}(?:\.\d{1,5})?$`)
 )
