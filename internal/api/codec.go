@@ -60,9 +60,86 @@ func (cborCodec) decode(body []byte, into any) error {
 		return nil
 	}
 	if err := cborDec.Unmarshal(body, into); err != nil {
+		var ct *cbor.UnmarshalTypeError
+		if errors.As(err, &ct) && ct.StructFieldName != "" {
+			return describeCBORTypeError(body, reflect.TypeOf(into))
+		}
 		return describeDecodeError(err)
 	}
 	return nil
+}
+
+// describeCBORTypeError names the member whose value has the wrong type.
+// The CBOR library reports only the outermost struct field (as a Go name,
+// "api.CreateFleetInput.Locations"), so the member's own value is decoded
+// again into the field's type until the innermost failing member is found:
+// the path then reads as encoding/json's does ("Locations.Location").
+func describeCBORTypeError(body []byte, t reflect.Type) error {
+	var (
+		path []string
+		last *cbor.UnmarshalTypeError
+	)
+	for {
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		var ct *cbor.UnmarshalTypeError
+		if !errors.As(cborDec.Unmarshal(body, reflect.New(t).Interface()), &ct) {
+			break
+		}
+		last = ct
+		if ct.StructFieldName == "" || t.Kind() != reflect.Struct {
+			break
+		}
+		name := ct.StructFieldName[strings.LastIndexByte(ct.StructFieldName, '.')+1:]
+		field, ok := t.FieldByName(name) // Go field names are the member names
+		if !ok {
+			break
+		}
+		path = append(path, name)
+		var members map[string]cbor.RawMessage
+		if cborDec.Unmarshal(body, &members) != nil {
+			break
+		}
+		body, t = members[name], field.Type
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if t.Kind() == reflect.Slice || t.Kind() == reflect.Map {
+			// Follow the first element that does not decode.
+			var elems []cbor.RawMessage
+			if t.Kind() == reflect.Map {
+				var m map[string]cbor.RawMessage
+				if cborDec.Unmarshal(body, &m) != nil {
+					break
+				}
+				for _, e := range m {
+					elems = append(elems, e)
+				}
+			} else if cborDec.Unmarshal(body, &elems) != nil {
+				break
+			}
+			t = t.Elem()
+			for _, e := range elems {
+				if cborDec.Unmarshal(e, reflect.New(t).Interface()) != nil {
+					body = e
+					break
+				}
+			}
+		}
+	}
+	if last == nil {
+		return errors.New("malformed request body")
+	}
+	want := wireKind(goTypeByName(last.GoType))
+	got := "a CBOR " + last.CBORType
+	switch {
+	case last.CBORType == "primitives":
+		got = "a CBOR float, boolean or null"
+	case want == "an integer" && strings.HasSuffix(last.CBORType, "integer"):
+		got = "an integer out of range"
+	}
+	return fmt.Errorf("member %s: expected %s, got %s", memberPath(strings.Join(path, ".")), want, got)
 }
 
 func (cborCodec) encode(v any) ([]byte, error) { return cborEnc.Marshal(v) }
@@ -93,6 +170,9 @@ func (jsonCodec) encode(v any) ([]byte, error) { return json.Marshal(v) }
 func describeDecodeError(err error) error {
 	var jt *json.UnmarshalTypeError
 	if errors.As(err, &jt) {
+		if jt.Field == "" {
+			return fmt.Errorf("expected %s, got a JSON %s", wireKind(jt.Type), jt.Value)
+		}
 		return fmt.Errorf("member %s: expected %s, got a JSON %s", memberPath(jt.Field), wireKind(jt.Type), jt.Value)
 	}
 	var ct *cbor.UnmarshalTypeError

@@ -157,7 +157,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, c codec, opName s
 	op, ok := s.ops[opName]
 	if !ok {
 		if opName == "" {
-			return s.writeError(w, c, &Error{Status: http.StatusBadRequest, Type: CodeUnknownOperation, Message: "missing or malformed X-Amz-Target header; expected GameLift.<Operation>"})
+			msg := "missing or malformed X-Amz-Target header; expected GameLift.<Operation>"
+			if _, ok := c.(cborCodec); ok {
+				msg = "missing operation name; expected POST " + cborPathPrefix + "<Operation>"
+			}
+			return s.writeError(w, c, &Error{Status: http.StatusBadRequest, Type: CodeUnknownOperation, Message: msg})
 		}
 		return s.writeError(w, c, &Error{Status: http.StatusBadRequest, Type: CodeUnknownOperation, Message: "unknown operation " + strconv.Quote(opName)})
 	}
