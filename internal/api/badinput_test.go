@@ -1,0 +1,398 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fxamacker/cbor/v2"
+)
+
+// badRequest is one malformed control-plane call. body holds what to send
+// for each protocol; a protocol missing from it does not apply to the case
+// (a JSON syntax error has no CBOR counterpart).
+type badRequest struct {
+	name   string
+	op     string
+	body   map[protocol][]byte
+	method string                              // default POST
+	tweak  func(p protocol, req *http.Request) // run before signing
+	status int
+	code   string
+	// mention are substrings the message must hold: the member at fault, or
+	// what was wrong with a body that has no member to name.
+	mention []string
+}
+
+// encodeFor encodes v the way a client of p would.
+func encodeFor(t testing.TB, p protocol, v any) []byte {
+	t.Helper()
+	var b []byte
+	var err error
+	switch p {
+	case protoJSON:
+		b, err = json.Marshal(v)
+	case protoCBOR:
+		b, err = cbor.Marshal(v)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// both encodes v with each protocol's codec.
+func both(t testing.TB, v any) map[protocol][]byte {
+	return map[protocol][]byte{protoJSON: encodeFor(t, protoJSON, v), protoCBOR: encodeFor(t, protoCBOR, v)}
+}
+
+// padTo adds an unknown member to m so that its encoding with p is exactly
+// size bytes. Unknown members are ignored (as AWS services do, so that old
+// servers take new clients' calls), which makes the padding harmless.
+func padTo(t testing.TB, p protocol, m map[string]any, size int) []byte {
+	t.Helper()
+	pad := 0
+	for range 4 {
+		m["Padding"] = strings.Repeat("x", pad)
+		b := encodeFor(t, p, m)
+		if len(b) == size {
+			return b
+		}
+		// The string's length prefix grows in steps, so a few rounds settle it.
+		pad += size - len(b)
+	}
+	t.Fatalf("cannot pad a %s body to %d bytes", p, size)
+	return nil
+}
+
+// wantErrorResponse checks what every refused call must get: the status,
+// the error type in the body and the x-amzn-ErrorType header, a message
+// naming what was wrong, all in the encoding the request used.
+func wantErrorResponse(t *testing.T, p protocol, resp rawResponse, status int, code string, mention ...string) {
+	t.Helper()
+	if resp.Status != status || resp.ErrorType() != code {
+		t.Fatalf("got %d %s (%q), want %d %s", resp.Status, resp.ErrorType(), resp.Message(), status, code)
+	}
+	if h := resp.Header.Get("x-amzn-ErrorType"); h != code {
+		t.Errorf("x-amzn-ErrorType = %q, body __type = %q", h, code)
+	}
+	wantEncoding(t, p, resp)
+	msg := resp.Message()
+	t.Logf("%d %s: %s", resp.Status, resp.ErrorType(), msg)
+	if msg == "" {
+		t.Errorf("no message")
+	}
+	if m, _ := resp.Body["Message"].(string); m != msg {
+		t.Errorf("Message = %q, message = %q; the SDKs read one, the CLI the other", m, msg)
+	}
+	for _, s := range mention {
+		if !strings.Contains(msg, s) {
+			t.Errorf("message %q does not mention %q", msg, s)
+		}
+	}
+	// Go's own names must not leak into what clients read.
+	for _, leak := range []string{"api.", "Go ", "int32", "*string", "struct field"} {
+		if strings.Contains(msg, leak) {
+			t.Errorf("message %q shows the implementation (%q)", msg, leak)
+		}
+	}
+}
+
+// wantEncoding checks that a response is in the request's encoding (doRaw
+// has already decoded the body with it).
+func wantEncoding(t *testing.T, p protocol, resp rawResponse) {
+	t.Helper()
+	ct := resp.Header.Get("Content-Type")
+	switch p {
+	case protoJSON:
+		if ct != "application/x-amz-json-1.1" {
+			t.Errorf("Content-Type = %q, want application/x-amz-json-1.1", ct)
+		}
+	case protoCBOR:
+		if ct != "application/cbor" {
+			t.Errorf("Content-Type = %q, want application/cbor", ct)
+		}
+		if sp := resp.Header.Get("smithy-protocol"); sp != "rpc-v2-cbor" {
+			t.Errorf("smithy-protocol = %q, want rpc-v2-cbor", sp)
+		}
+	}
+}
+
+// stateOf reads everything a bad call could have changed, over JSON.
+func stateOf(t *testing.T, n *testNode, fleetID string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, c := range []struct {
+		op string
+		in any
+	}{
+		{"ListLocations", map[string]any{}},
+		{"ListFleets", map[string]any{}},
+		{"DescribeFleetAttributes", map[string]any{}},
+		{"DescribeFleetLocationAttributes", map[string]any{"FleetId": fleetID}},
+		{"ListCompute", map[string]any{"FleetId": fleetID}},
+		{"ListAliases", map[string]any{}},
+	} {
+		resp := n.call(t, protoJSON, c.op, c.in)
+		if resp.Status != http.StatusOK {
+			t.Fatalf("%s: %d %s", c.op, resp.Status, resp.Raw)
+		}
+		b.WriteString(c.op + ": ")
+		b.Write(resp.Raw)
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// TestBadInput sends a table of malformed calls over both protocols. Each
+// gets the right error, in the request's encoding, with a message naming
+// the member at fault, and none changes anything.
+func TestBadInput(t *testing.T) {
+	n := startNode(t, "")
+	// One resource of each kind, so that "changes nothing" covers updates
+	// and deletes as well as creations.
+	fleetID := seedResources(t, n)
+	before := stateOf(t, n, fleetID)
+
+	const limit = 1 << 20 // api.DefaultMaxBodyBytes
+	truncated := func(v any) []byte {
+		b := encodeFor(t, protoCBOR, v)
+		return b[:len(b)/2]
+	}
+	validFleet := map[string]any{"Name": "arena", "ComputeType": "ANYWHERE", "Locations": []any{map[string]any{"Location": "custom-eu-west"}}}
+	with := func(base map[string]any, k string, v any) map[string]any {
+		m := make(map[string]any, len(base)+1)
+		for bk, bv := range base {
+			m[bk] = bv
+		}
+		if v == nil {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
+		return m
+	}
+	// A CBOR map nested deeper than the decoder allows, under an unknown
+	// member so that only the depth is at fault.
+	deep := []byte{0xa1, 0x64, 'D', 'e', 'e', 'p'}
+	for range 40 {
+		deep = append(deep, 0x81) // an array of one element
+	}
+	deep = append(deep, 0x00)
+	// encoding/json stops at 10000 levels.
+	deepJSON := []byte(`{"Deep":` + strings.Repeat("[", 10001) + "0" + strings.Repeat("]", 10001) + "}")
+
+	tests := []badRequest{
+		// Bodies that are not a structure at all.
+		{name: "JSON syntax error", op: "CreateFleet", body: map[protocol][]byte{protoJSON: []byte(`{"Name": "arena",}`)},
+			status: 400, code: "InvalidRequestException", mention: []string{"malformed JSON"}},
+		{name: "truncated JSON", op: "CreateFleet", body: map[protocol][]byte{protoJSON: []byte(`{"Name": "are`)},
+			status: 400, code: "InvalidRequestException", mention: []string{"truncated"}},
+		{name: "truncated CBOR", op: "CreateFleet", body: map[protocol][]byte{protoCBOR: truncated(validFleet)},
+			status: 400, code: "InvalidRequestException", mention: []string{"truncated"}},
+		{name: "not a map: list", op: "CreateFleet", body: both(t, []any{"arena"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"structure"}},
+		{name: "not a map: string", op: "ListFleets", body: both(t, "arena"),
+			status: 400, code: "InvalidRequestException", mention: []string{"structure"}},
+		{name: "two JSON values", op: "CreateLocation", body: map[protocol][]byte{protoJSON: []byte(`{"LocationName":"custom-a1b2c3"} {}`)},
+			status: 400, code: "InvalidRequestException", mention: []string{"more than one"}},
+		{name: "CBOR trailing bytes", op: "CreateLocation", body: map[protocol][]byte{protoCBOR: append(encodeFor(t, protoCBOR, map[string]any{"LocationName": "custom-a1b2c3"}), 0x00)},
+			status: 400, code: "InvalidRequestException", mention: []string{"malformed"}},
+		{name: "JSON on the CBOR path", op: "CreateLocation", body: map[protocol][]byte{protoCBOR: []byte(`{"LocationName":"custom-a1b2c3"}`)},
+			status: 400, code: "InvalidRequestException"},
+		{name: "CBOR break byte alone", op: "ListFleets", body: map[protocol][]byte{protoCBOR: {0xff}},
+			status: 400, code: "InvalidRequestException", mention: []string{"malformed"}},
+		{name: "CBOR duplicate key", op: "CreateLocation",
+			body:   map[protocol][]byte{protoCBOR: append(append([]byte{0xa2}, encodeFor(t, protoCBOR, "LocationName")...), append(encodeFor(t, protoCBOR, "custom-a1b2c3"), append(encodeFor(t, protoCBOR, "LocationName"), encodeFor(t, protoCBOR, "custom-d4e5f6")...)...)...)},
+			status: 400, code: "InvalidRequestException", mention: []string{"LocationName"}},
+		{name: "CBOR invalid UTF-8", op: "CreateLocation", body: map[protocol][]byte{protoCBOR: append(append([]byte{0xa1}, encodeFor(t, protoCBOR, "LocationName")...), 0x68, 'c', 'u', 's', 't', 'o', 'm', '-', 0xff)},
+			status: 400, code: "InvalidRequestException", mention: []string{"UTF-8"}},
+		{name: "nested too deep", op: "ListFleets", body: map[protocol][]byte{protoCBOR: deep, protoJSON: deepJSON},
+			status: 400, code: "InvalidRequestException", mention: []string{"exceeded max"}},
+
+		// Members of the wrong type.
+		{name: "Name a number", op: "CreateFleet", body: both(t, with(validFleet, "Name", 5)),
+			status: 400, code: "InvalidRequestException", mention: []string{"Name", "string"}},
+		{name: "Locations a string", op: "CreateFleet", body: both(t, with(validFleet, "Locations", "x")),
+			status: 400, code: "InvalidRequestException", mention: []string{"Locations", "list"}},
+		{name: "Location a number", op: "CreateFleet", body: both(t, with(validFleet, "Locations", []any{map[string]any{"Location": 5}})),
+			status: 400, code: "InvalidRequestException", mention: []string{"Locations", "Location", "string"}},
+		{name: "Limit a string", op: "ListLocations", body: both(t, map[string]any{"Limit": "ten"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"Limit", "integer"}},
+		{name: "Limit a fraction", op: "ListLocations", body: both(t, map[string]any{"Limit": 1.5}),
+			status: 400, code: "InvalidRequestException", mention: []string{"Limit"}},
+		{name: "Limit beyond int32", op: "ListFleets", body: both(t, map[string]any{"Limit": int64(1) << 31}),
+			status: 400, code: "InvalidRequestException", mention: []string{"Limit"}},
+		{name: "policy a list", op: "CreateFleet", body: both(t, with(validFleet, "ResourceCreationLimitPolicy", []any{1})),
+			status: 400, code: "InvalidRequestException", mention: []string{"ResourceCreationLimitPolicy", "structure"}},
+		{name: "policy member a string", op: "UpdateFleetAttributes", body: both(t, map[string]any{"FleetId": fleetID, "ResourceCreationLimitPolicy": map[string]any{"PolicyPeriodInMinutes": "x"}}),
+			status: 400, code: "InvalidRequestException", mention: []string{"PolicyPeriodInMinutes", "integer"}},
+		{name: "Tags a map", op: "CreateAlias", body: both(t, map[string]any{"Name": "a", "RoutingStrategy": map[string]any{"Type": "TERMINAL", "Message": "m"}, "Tags": map[string]any{"k": "v"}}),
+			status: 400, code: "InvalidRequestException", mention: []string{"Tags", "list"}},
+
+		// Size, routing and method.
+		{name: "body over 1 MiB", op: "CreateLocation",
+			body:   map[protocol][]byte{protoJSON: padTo(t, protoJSON, map[string]any{"LocationName": "custom-big"}, limit+1), protoCBOR: padTo(t, protoCBOR, map[string]any{"LocationName": "custom-big"}, limit+1)},
+			status: 413, code: "RequestEntityTooLargeException", mention: []string{"1048576"}},
+		{name: "unknown operation", op: "LaunchRockets", body: both(t, map[string]any{}),
+			status: 400, code: "UnknownOperationException", mention: []string{"LaunchRockets"}},
+		{name: "no operation", op: "", body: map[protocol][]byte{protoJSON: []byte(`{}`)},
+			status: 400, code: "UnknownOperationException", mention: []string{"X-Amz-Target"}},
+		{name: "no operation in the path", op: "", body: map[protocol][]byte{protoCBOR: encodeFor(t, protoCBOR, map[string]any{})},
+			status: 400, code: "UnknownOperationException", mention: []string{"/service/GameLift/operation/<Operation>"}},
+		{name: "operation path with a suffix", op: "ListFleets/extra", body: map[protocol][]byte{protoCBOR: encodeFor(t, protoCBOR, map[string]any{})},
+			status: 400, code: "UnknownOperationException", mention: []string{"ListFleets/extra"}},
+		{name: "no X-Amz-Target", op: "ListFleets", body: map[protocol][]byte{protoJSON: []byte(`{}`)},
+			tweak:  func(_ protocol, r *http.Request) { r.Header.Del("X-Amz-Target") },
+			status: 400, code: "UnknownOperationException", mention: []string{"X-Amz-Target"}},
+		{name: "another service's target", op: "ListFleets", body: map[protocol][]byte{protoJSON: []byte(`{}`)},
+			tweak:  func(_ protocol, r *http.Request) { r.Header.Set("X-Amz-Target", "DynamoDB_20120810.ListTables") },
+			status: 400, code: "UnknownOperationException", mention: []string{"X-Amz-Target"}},
+		{name: "GET", op: "ListFleets", body: both(t, map[string]any{}), method: http.MethodGet,
+			status: 405, code: "MethodNotAllowedException", mention: []string{"POST"}},
+
+		// Lengths.
+		{name: "LocationName 65 characters", op: "CreateLocation", body: both(t, map[string]any{"LocationName": "custom-" + strings.Repeat("a", 58)}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'locationName'", "less than or equal to 64"}},
+		{name: "fleet Name 1025 characters", op: "CreateFleet", body: both(t, with(validFleet, "Name", strings.Repeat("n", 1025))),
+			status: 400, code: "InvalidRequestException", mention: []string{"'name'", "less than or equal to 1024"}},
+		{name: "fleet Name empty", op: "CreateFleet", body: both(t, with(validFleet, "Name", "")),
+			status: 400, code: "InvalidRequestException", mention: []string{"'name'", "greater than or equal to 1"}},
+		{name: "NextToken 1025 characters", op: "ListLocations", body: both(t, map[string]any{"NextToken": strings.Repeat("A", 1025)}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'nextToken'"}},
+		{name: "tag key too long", op: "CreateLocation", body: both(t, map[string]any{"LocationName": "custom-tagged", "Tags": []any{map[string]any{"Key": strings.Repeat("k", 129), "Value": "v"}}}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'tags.1.member.key'"}},
+
+		// Missing members.
+		{name: "CreateFleet without Name", op: "CreateFleet", body: both(t, with(validFleet, "Name", nil)),
+			status: 400, code: "InvalidRequestException", mention: []string{"'name'", "not be null"}},
+		{name: "CreateFleet empty body", op: "CreateFleet", body: map[protocol][]byte{protoJSON: nil, protoCBOR: nil},
+			status: 400, code: "InvalidRequestException", mention: []string{"'name'", "not be null"}},
+		{name: "RegisterCompute without ComputeName", op: "RegisterCompute", body: both(t, map[string]any{"FleetId": fleetID, "IpAddress": "10.0.0.9", "Location": "custom-eu-west"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'computeName'", "not be null"}},
+		{name: "CreateFleetLocations without Locations", op: "CreateFleetLocations", body: both(t, map[string]any{"FleetId": fleetID}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'locations'", "not be null"}},
+		{name: "CreateAlias without RoutingStrategy", op: "CreateAlias", body: both(t, map[string]any{"Name": "live-2"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'routingStrategy'"}},
+		{name: "DeleteFleet without FleetId", op: "DeleteFleet", body: both(t, map[string]any{}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'fleetId'"}},
+		{name: "tag without Key", op: "CreateLocation", body: both(t, map[string]any{"LocationName": "custom-tagged", "Tags": []any{map[string]any{"Value": "v"}}}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'tags.1.member.key'", "not be null"}},
+		{name: "several failures", op: "RegisterCompute", body: both(t, map[string]any{}),
+			status: 400, code: "InvalidRequestException", mention: []string{"2 validation errors", "'fleetId'", "'computeName'"}},
+
+		// Values out of range, enums and patterns.
+		{name: "Limit 0", op: "ListLocations", body: both(t, map[string]any{"Limit": 0}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'limit'", "greater than or equal to 1"}},
+		{name: "Limit 201", op: "ListLocations", body: both(t, map[string]any{"Limit": 201}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'limit'", "less than or equal to 200"}},
+		{name: "Limit negative", op: "ListAliases", body: both(t, map[string]any{"Limit": -1}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'limit'"}},
+		{name: "policy period negative", op: "CreateFleet", body: both(t, with(validFleet, "ResourceCreationLimitPolicy", map[string]any{"PolicyPeriodInMinutes": -5})),
+			status: 400, code: "InvalidRequestException", mention: []string{"'resourceCreationLimitPolicy.policyPeriodInMinutes'"}},
+		{name: "ComputeType GPU", op: "CreateFleet", body: both(t, with(validFleet, "ComputeType", "GPU")),
+			status: 400, code: "InvalidRequestException", mention: []string{"'computeType'", "ANYWHERE"}},
+		{name: "routing type unknown", op: "CreateAlias", body: both(t, map[string]any{"Name": "live-2", "RoutingStrategy": map[string]any{"Type": "ROUND_ROBIN"}}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'routingStrategy.type'"}},
+		{name: "location filter unknown", op: "ListLocations", body: both(t, map[string]any{"Filters": []any{"MARS"}}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'filters.member'"}},
+		{name: "LocationName without custom-", op: "CreateLocation", body: both(t, map[string]any{"LocationName": "eu-west-1x"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'locationName'", "pattern"}},
+		{name: "LocationName with a space", op: "CreateLocation", body: both(t, map[string]any{"LocationName": "custom-eu west"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'locationName'", "pattern"}},
+		{name: "LocationName with a dot", op: "CreateLocation", body: both(t, map[string]any{"LocationName": "custom-eu.west"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'locationName'", "pattern"}},
+		{name: "ComputeName with a wildcard", op: "RegisterCompute", body: both(t, map[string]any{"FleetId": fleetID, "ComputeName": "host*", "IpAddress": "10.0.0.9", "Location": "custom-eu-west"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'computeName'", "pattern"}},
+		{name: "ComputeName with a dot", op: "RegisterCompute", body: both(t, map[string]any{"FleetId": fleetID, "ComputeName": "host.1", "IpAddress": "10.0.0.9", "Location": "custom-eu-west"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'computeName'", "pattern"}},
+		{name: "IpAddress with a suffix", op: "RegisterCompute", body: both(t, map[string]any{"FleetId": fleetID, "ComputeName": "host-2", "IpAddress": "10.0.0.9; x", "Location": "custom-eu-west"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'ipAddress'", "pattern"}},
+		{name: "FleetId abc", op: "DeleteFleet", body: both(t, map[string]any{"FleetId": "abc"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'fleetId'", "pattern"}},
+		{name: "FleetIds element abc", op: "DescribeFleetAttributes", body: both(t, map[string]any{"FleetIds": []any{"abc"}}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'fleetIds.1.member'", "pattern"}},
+		{name: "AliasId not an alias", op: "DeleteAlias", body: both(t, map[string]any{"AliasId": fleetID}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'aliasId'"}},
+		{name: "cost not a number", op: "UpdateFleetAttributes", body: both(t, map[string]any{"FleetId": fleetID, "AnywhereConfiguration": map[string]any{"Cost": "free"}}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'anywhereConfiguration.cost'"}},
+		{name: "IpAddress not an address", op: "RegisterCompute", body: both(t, map[string]any{"FleetId": fleetID, "ComputeName": "host-2", "IpAddress": "ten.zero", "Location": "custom-eu-west"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'ipAddress'"}},
+		{name: "NextToken not ours", op: "ListLocations", body: both(t, map[string]any{"NextToken": "!!not-a-token!!"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"NextToken"}},
+		{name: "ListCompute NextToken not ours", op: "ListCompute", body: both(t, map[string]any{"FleetId": fleetID, "NextToken": "%%%"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"NextToken"}},
+	}
+
+	for _, tc := range tests {
+		for _, p := range protocols {
+			body, ok := tc.body[p]
+			if !ok {
+				continue
+			}
+			t.Run(tc.name+"/"+string(p), func(t *testing.T) {
+				req := newProtocolRequest(t, n.adminURL(), p, tc.op, body)
+				if tc.method != "" {
+					req.Method = tc.method
+				}
+				if tc.tweak != nil {
+					tc.tweak(p, req)
+				}
+				signRequest(t, req, body, testKey, time.Now())
+				resp := doRaw(t, req, p)
+				if tc.status == http.StatusOK {
+					// Inputs the decoder must take although they look odd.
+					if resp.Status != http.StatusOK {
+						t.Fatalf("got %d %s %q, want 200", resp.Status, resp.ErrorType(), resp.Message())
+					}
+					wantEncoding(t, p, resp)
+					return
+				}
+				wantErrorResponse(t, p, resp, tc.status, tc.code, tc.mention...)
+			})
+		}
+	}
+
+	if after := stateOf(t, n, fleetID); after != before {
+		t.Errorf("bad calls changed the state:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
+
+// TestBodyAtTheLimit checks the boundary of the body size bound: exactly
+// the limit is served, one byte more is refused (TestBadInput).
+func TestBodyAtTheLimit(t *testing.T) {
+	n := startNode(t, "")
+	for _, p := range protocols {
+		body := padTo(t, p, map[string]any{"Limit": 5}, 1<<20)
+		resp := n.callRaw(t, p, "ListLocations", body, true)
+		if resp.Status != http.StatusOK {
+			t.Errorf("%s: a body of exactly 1 MiB got %d %s", p, resp.Status, resp.ErrorType())
+		}
+		if !bytes.Contains(resp.Raw, []byte("local")) {
+			t.Errorf("%s: %s", p, resp.Raw)
+		}
+	}
+}
+
+// seedResources creates a location, an Anywhere fleet in it with a
+// registered compute, and an alias to the fleet, and returns the fleet id.
+func seedResources(t *testing.T, n *testNode) string {
+	t.Helper()
+	must := func(op string, in any) rawResponse {
+		t.Helper()
+		resp := n.call(t, protoJSON, op, in)
+		if resp.Status != http.StatusOK {
+			t.Fatalf("%s: %d %s", op, resp.Status, resp.Raw)
+		}
+		return resp
+	}
+	must("CreateLocation", map[string]any{"LocationName": "custom-eu-west"})
+	f := must("CreateFleet", map[string]any{"Name": "arena", "ComputeType": "ANYWHERE", "Locations": []any{map[string]any{"Location": "custom-eu-west"}}})
+	fleetID, _ := f.Body["FleetAttributes"].(map[string]any)["FleetId"].(string)
+	must("RegisterCompute", map[string]any{"FleetId": fleetID, "ComputeName": "host-1", "IpAddress": "10.0.0.5", "Location": "custom-eu-west"})
+	must("CreateAlias", map[string]any{"Name": "live", "RoutingStrategy": map[string]any{"Type": "SIMPLE", "FleetId": fleetID}})
+	return fleetID
+}
