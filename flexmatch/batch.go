@@ -161,7 +161,7 @@ func (m *Matchmaker) runBatch(batch []*entry, matches []Match) []Match {
 	anchors := slices.Clone(batch)
 	m.sortByAge(anchors)
 	for _, a := range anchors {
-		if a.matched {
+		if a.matched || a.explored == m.cycles {
 			continue
 		}
 		cands := m.candidates(a, batch, anchors)

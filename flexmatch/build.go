@@ -24,8 +24,9 @@ type builder struct {
 	rs *RuleSet
 	s  *state
 
-	cands []*entry // scratch for Matchmaker.candidates
-	order []int    // scratch: team slots to try, best first
+	cands    []*entry // scratch for Matchmaker.candidates
+	explored []*entry
+	order    []int // scratch: team slots to try, best first
 
 	cur      []float64 // violations of the current partial match
 	curMeets bool
@@ -38,11 +39,27 @@ type builder struct {
 	failNV   []bool // per rule: failed on some slot, not vacuously
 
 	loosestMax map[int]float64
+
+	caps, mins [][]int // team sizes per parameter level and team slot
+
+	masks       []uint64 // stateMask's memory
+	maskVersion int
+	maskLvl     int
 }
 
 func newBuilder(m *Matchmaker) *builder {
 	rs := m.rs
 	b := &builder{m: m, rs: rs, s: newState(rs), cur: make([]float64, len(rs.rules)), failNV: make([]bool, len(rs.rules)), loosestMax: map[int]float64{}}
+	for _, params := range rs.params.tables {
+		caps := make([]int, len(rs.slots))
+		mins := make([]int, len(rs.slots))
+		for slot, sl := range rs.slots {
+			d := &rs.teamDefs[sl.def]
+			caps[slot] = max(int(params[d.maxSlot].Num)-m.reduce[slot], 0)
+			mins[slot] = min(int(params[d.minSlot].Num), caps[slot])
+		}
+		b.caps, b.mins = append(b.caps, caps), append(b.mins, mins)
+	}
 	b.tryOK = make([]bool, len(rs.slots))
 	for range rs.slots {
 		b.tryViol = append(b.tryViol, make([]float64, len(rs.rules)))
@@ -76,33 +93,27 @@ func (b *builder) params() ([]expr.Value, int) {
 	return b.rs.params.tables[lvl], lvl
 }
 
-func (b *builder) capOf(slot int, params []expr.Value) int {
-	d := &b.rs.teamDefs[b.rs.slots[slot].def]
-	return max(int(params[d.maxSlot].Num)-b.m.reduce[slot], 0)
-}
+func (b *builder) capOf(slot, lvl int) int { return b.caps[lvl][slot] }
 
-func (b *builder) minOf(slot int, params []expr.Value) int {
-	d := &b.rs.teamDefs[b.rs.slots[slot].def]
-	return min(int(params[d.minSlot].Num), b.capOf(slot, params))
-}
+func (b *builder) minOf(slot, lvl int) int { return b.mins[lvl][slot] }
 
 // meets reports whether every team has its minimum. A backfill match fills
 // a game that is already running, so it need not reach the minimums.
-func (b *builder) meets(params []expr.Value) bool {
+func (b *builder) meets(lvl int) bool {
 	if len(b.s.tickets) > 0 && b.s.tickets[0].t.Backfill {
 		return true
 	}
 	for slot, t := range b.s.teams {
-		if len(t) < b.minOf(slot, params) {
+		if len(t) < b.mins[lvl][slot] {
 			return false
 		}
 	}
 	return true
 }
 
-func (b *builder) full(params []expr.Value) bool {
+func (b *builder) full(lvl int) bool {
 	for slot, t := range b.s.teams {
-		if len(t) < b.capOf(slot, params) {
+		if len(t) < b.caps[lvl][slot] {
 			return false
 		}
 	}
@@ -111,9 +122,9 @@ func (b *builder) full(params []expr.Value) bool {
 
 // fits reports whether every team is within its maximum: an expansion of
 // maxPlayers can shrink a team again when a younger ticket joins.
-func (b *builder) fits(params []expr.Value) bool {
+func (b *builder) fits(lvl int) bool {
 	for slot, t := range b.s.teams {
-		if len(t) > b.capOf(slot, params) {
+		if len(t) > b.caps[lvl][slot] {
 			return false
 		}
 	}
@@ -123,23 +134,23 @@ func (b *builder) fits(params []expr.Value) bool {
 // fillOrder lists the team slots with room for need more players, in the
 // order FlexMatch fills teams: teams short of minPlayers first, then those
 // with the most open slots, then rule-set order.
-func (b *builder) fillOrder(need int, params []expr.Value) []int {
+func (b *builder) fillOrder(need, lvl int) []int {
 	b.order = b.order[:0]
 	for slot := range b.s.teams {
-		if b.capOf(slot, params)-len(b.s.teams[slot]) >= need {
+		if b.caps[lvl][slot]-len(b.s.teams[slot]) >= need {
 			b.order = append(b.order, slot)
 		}
 	}
 	slices.SortStableFunc(b.order, func(x, y int) int {
-		sx := len(b.s.teams[x]) < b.minOf(x, params)
-		sy := len(b.s.teams[y]) < b.minOf(y, params)
+		sx := len(b.s.teams[x]) < b.mins[lvl][x]
+		sy := len(b.s.teams[y]) < b.mins[lvl][y]
 		if sx != sy {
 			if sx {
 				return -1
 			}
 			return 1
 		}
-		return cmp.Compare(b.capOf(y, params)-len(b.s.teams[y]), b.capOf(x, params)-len(b.s.teams[x]))
+		return cmp.Compare(b.caps[lvl][y]-len(b.s.teams[y]), b.caps[lvl][x]-len(b.s.teams[x]))
 	})
 	return b.order
 }
@@ -170,8 +181,8 @@ func (b *builder) acceptable(meets bool, r *rule) bool {
 	return false
 }
 
-func (b *builder) snapshot(params []expr.Value) {
-	b.curMeets = b.meets(params)
+func (b *builder) snapshot(lvl int) {
+	b.curMeets = b.meets(lvl)
 	b.curValid = b.curMeets
 	for _, r := range b.rs.topRules {
 		b.cur[r.index] = b.s.viol[r.index]
@@ -190,23 +201,33 @@ func (b *builder) build(anchor *entry, cands []*entry) (Match, bool) {
 	if !b.placeAnchor(anchor) {
 		return Match{}, false
 	}
-	params, _ := b.params()
+	_, lvl := b.params()
 	for _, c := range cands {
-		if b.full(params) {
+		if b.full(lvl) {
 			break
 		}
 		if c.matched {
 			continue
 		}
 		if b.tryAdd(c) {
-			params, _ = b.params()
+			_, lvl = b.params()
 		}
 	}
+	// The tickets this potential match took share the anchor's
+	// neighbourhood of the batch; should the match fail, they would most
+	// likely fail the same way as anchors, so they are spared that this
+	// cycle (they remain candidates for other anchors).
+	explored := append(b.explored[:0], s.tickets[1:]...)
+	b.explored = explored
 	if !b.curValid {
 		b.trim()
 	}
 	if !b.curValid || anchor.t.Backfill && len(s.tickets) < 2 {
 		b.anchorFailed(anchor)
+		for _, e := range explored {
+			e.explored = b.m.cycles
+			e.why = anchor.why
+		}
 		return Match{}, false
 	}
 	for _, e := range s.tickets {
@@ -224,20 +245,19 @@ func (b *builder) placeAnchor(a *entry) bool {
 	s := b.s
 	if a.t.Backfill {
 		s.add(a, -1)
-		params, _ := b.params()
+		params, lvl := b.params()
 		b.evalTop(params, false)
 		b.count(a)
-		b.snapshot(params)
+		b.snapshot(lvl)
 		return true
 	}
-	params := b.rs.params.tables[b.rs.params.level(a.age)]
 	best, bestV := -1, math.Inf(1)
-	b.tryOrder = append(b.tryOrder[:0], b.fillOrder(a.size, params)...)
+	b.tryOrder = append(b.tryOrder[:0], b.fillOrder(a.size, b.rs.params.level(a.age))...)
 	for _, slot := range b.tryOrder {
 		s.add(a, slot)
-		p, _ := b.params()
+		p, plvl := b.params()
 		b.evalTop(p, false)
-		meets := b.meets(p)
+		meets := b.meets(plvl)
 		total := 0.0
 		for _, r := range b.rs.topRules {
 			if !r.deferrable || meets {
@@ -256,10 +276,10 @@ func (b *builder) placeAnchor(a *entry) bool {
 		return false
 	}
 	s.add(a, best)
-	p, _ := b.params()
+	p, plvl := b.params()
 	b.evalTop(p, false)
 	b.count(a)
-	b.snapshot(p)
+	b.snapshot(plvl)
 	return true
 }
 
@@ -270,8 +290,11 @@ func (b *builder) placeAnchor(a *entry) bool {
 // evidently a poor fit for the players already chosen.
 func (b *builder) tryAdd(c *entry) bool {
 	s := b.s
-	params, _ := b.params()
-	order := append(b.tryOrder[:0], b.fillOrder(c.size, params)...)
+	if !b.prescreen(c) {
+		return false
+	}
+	_, curLvl := b.params()
+	order := append(b.tryOrder[:0], b.fillOrder(c.size, curLvl)...)
 	b.tryOrder = order
 	if len(order) == 0 {
 		return false
@@ -284,8 +307,8 @@ func (b *builder) tryAdd(c *entry) bool {
 		s.add(c, slot)
 		p, lvl := b.params()
 		b.evalTop(p, k > 0)
-		meets := b.meets(p)
-		ok := b.fits(p) && (!b.curValid || meets)
+		meets := b.meets(lvl)
+		ok := b.fits(lvl) && (!b.curValid || meets)
 		firstBad := -1
 		vacPass := false
 		for _, r := range b.rs.topRules {
@@ -339,9 +362,9 @@ func (b *builder) tryAdd(c *entry) bool {
 		return false
 	}
 	s.add(c, chosen)
-	p, _ := b.params()
+	p, lvl := b.params()
 	b.evalTop(p, false)
-	b.snapshot(p)
+	b.snapshot(lvl)
 	return true
 }
 
@@ -363,9 +386,9 @@ func (b *builder) trim() {
 	s := b.s
 	for len(s.tickets) > 1 {
 		s.pop()
-		p, _ := b.params()
+		p, lvl := b.params()
 		b.evalTop(p, false)
-		b.snapshot(p)
+		b.snapshot(lvl)
 		if b.curValid {
 			return
 		}
@@ -376,8 +399,8 @@ func (b *builder) trim() {
 // A rule that counts players is not judged, and not counted, while the
 // match is short of players.
 func (b *builder) count(e *entry) {
-	p, _ := b.params()
-	meets := b.meets(p)
+	_, lvl := b.params()
+	meets := b.meets(lvl)
 	for _, r := range b.rs.topRules {
 		if r.deferrable && !meets {
 			continue
@@ -400,9 +423,8 @@ func (b *builder) anchorFailed(a *entry) {
 		return
 	}
 	lvl := b.rs.params.level(s.age())
-	params := b.rs.params.tables[lvl]
 	for slot, t := range s.teams {
-		if need := b.minOf(slot, params); len(t) < need {
+		if need := b.minOf(slot, lvl); len(t) < need {
 			d := b.rs.slots[slot].def
 			a.why = failure{kind: failShort, slot: slot, have: len(t), need: need, step: b.rs.params.teamSteps[lvl][d]}
 			return

@@ -138,12 +138,11 @@ func (m *Matchmaker) largeGroup(g []*entry, matches []Match) []Match {
 			if !rs.algo.oldest && lvl > 0 {
 				floor = rs.params.breaks[lvl-1]
 			}
-			params := rs.params.tables[lvl]
-			if players < b.minTotal(params) {
-				a.why = b.shortFailure(0, params, lvl)
+			if players < b.minTotal(lvl) {
+				a.why = b.shortFailure(0, lvl)
 				break
 			}
-			if mt, ok := m.window(a, g, params, lvl, floor); ok {
+			if mt, ok := m.window(a, g, lvl, floor); ok {
 				matches = append(matches, mt)
 				done = true
 			}
@@ -152,39 +151,39 @@ func (m *Matchmaker) largeGroup(g []*entry, matches []Match) []Match {
 	return matches
 }
 
-func (b *builder) minTotal(params []expr.Value) int {
+func (b *builder) minTotal(lvl int) int {
 	n := 0
-	for slot := range b.rs.slots {
-		n += b.minOf(slot, params)
+	for _, v := range b.mins[lvl] {
+		n += v
 	}
 	return n
 }
 
-func (b *builder) capTotal(params []expr.Value) int {
+func (b *builder) capTotal(lvl int) int {
 	n := 0
-	for slot := range b.rs.slots {
-		n += b.capOf(slot, params)
+	for _, v := range b.caps[lvl] {
+		n += v
 	}
 	return n
 }
 
 // shortFailure describes a match that has have players but needs more.
-func (b *builder) shortFailure(have int, params []expr.Value, lvl int) failure {
-	need := b.minTotal(params)
+func (b *builder) shortFailure(have, lvl int) failure {
 	for slot := range b.rs.slots {
-		if b.minOf(slot, params) > 0 {
-			return failure{kind: failShort, slot: slot, have: min(have, b.minOf(slot, params)), need: b.minOf(slot, params), step: b.rs.params.teamSteps[lvl][b.rs.slots[slot].def]}
+		if need := b.minOf(slot, lvl); need > 0 {
+			return failure{kind: failShort, slot: slot, have: min(have, need), need: need, step: b.rs.params.teamSteps[lvl][b.rs.slots[slot].def]}
 		}
 	}
-	return failure{kind: failShort, need: need}
+	return failure{kind: failShort}
 }
 
 // window fills a large match around anchor a with the tickets nearest it in
 // g's order that fit the batchDistance and latency rules at params, then
 // assigns teams and checks the result.
-func (m *Matchmaker) window(a *entry, g []*entry, params []expr.Value, lvl int, floor float64) (Match, bool) {
+func (m *Matchmaker) window(a *entry, g []*entry, lvl int, floor float64) (Match, bool) {
 	rs, b := m.rs, m.b
-	capTotal, minTotal := b.capTotal(params), b.minTotal(params)
+	params := rs.params.tables[lvl]
+	capTotal, minTotal := b.capTotal(lvl), b.minTotal(lvl)
 	sel := append(b.cands[:0], a)
 	total := a.size
 	// Running range of each numeric batch attribute.
@@ -247,20 +246,16 @@ func (m *Matchmaker) window(a *entry, g []*entry, params []expr.Value, lvl int, 
 	}
 	b.cands = sel
 	if total < minTotal {
-		a.why = b.shortFailure(total, params, lvl)
+		a.why = b.shortFailure(total, lvl)
 		return Match{}, false
 	}
-	mins := make([]int, len(rs.slots))
-	caps := make([]int, len(rs.slots))
-	for slot := range rs.slots {
-		mins[slot], caps[slot] = b.minOf(slot, params), b.capOf(slot, params)
-	}
+	mins, caps := b.mins[lvl], b.caps[lvl]
 	slots, ok := balance(sel, fillTargets(total, mins, caps), rs.algo.balancedAttr)
 	if !ok {
 		// Parties do not pack into the ideal sizes; any sizes within the
 		// limits will do.
 		if slots, ok = balance(sel, caps, rs.algo.balancedAttr); !ok {
-			a.why = b.shortFailure(total, params, lvl)
+			a.why = b.shortFailure(total, lvl)
 			return Match{}, false
 		}
 	}

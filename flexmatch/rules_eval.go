@@ -20,6 +20,7 @@ type state struct {
 	teams   [][]member // by team slot
 	tickets []*entry
 	slotOf  []int // the slot of each ticket; -1 for a backfill ticket
+	version int   // changes whenever a ticket comes or goes
 	views   [numAggs]view
 	arena   expr.Arena
 
@@ -51,6 +52,18 @@ func (v *view) Attr(slot, i, attr int) expr.Value {
 	return m.e.players[m.p].attrs[attr]
 }
 
+func (v *view) FillAttr(slot, attr int, dst []expr.Value) {
+	for i, m := range v.s.teams[slot] {
+		if m.e.party {
+			if c := m.e.combined[v.agg][attr]; c.Kind != expr.Undefined {
+				dst[i] = c
+				continue
+			}
+		}
+		dst[i] = m.e.players[m.p].attrs[attr]
+	}
+}
+
 func (v *view) PlayerID(slot, i int) string {
 	m := v.s.teams[slot][i]
 	return m.e.players[m.p].id
@@ -70,6 +83,7 @@ func newState(rs *RuleSet) *state {
 }
 
 func (s *state) reset() {
+	s.version++
 	for i := range s.teams {
 		s.teams[i] = s.teams[i][:0]
 	}
@@ -88,6 +102,7 @@ func (s *state) players() int {
 // add puts ticket e on team slot (a backfill ticket's players go to their
 // own teams and slot is ignored).
 func (s *state) add(e *entry, slot int) {
+	s.version++
 	s.tickets = append(s.tickets, e)
 	if e.t.Backfill {
 		s.slotOf = append(s.slotOf, -1)
@@ -104,6 +119,7 @@ func (s *state) add(e *entry, slot int) {
 
 // pop removes the ticket added last.
 func (s *state) pop() {
+	s.version++
 	last := len(s.tickets) - 1
 	e, slot := s.tickets[last], s.slotOf[last]
 	s.tickets, s.slotOf = s.tickets[:last], s.slotOf[:last]
@@ -171,6 +187,26 @@ func (s *state) reference(r *rule, params []expr.Value) expr.Value {
 	return expr.Value{}
 }
 
+// leavesOf returns the numbers and strings in v and whether some value was
+// undefined. A flat list (the usual case) is returned as it is.
+func (s *state) leavesOf(v expr.Value) ([]expr.Value, bool) {
+	if v.Kind == expr.List {
+		flat := true
+		for _, e := range v.List {
+			if e.Kind != expr.Number && e.Kind != expr.String {
+				flat = false
+				break
+			}
+		}
+		if flat {
+			return v.List, false
+		}
+	}
+	var u bool
+	s.leaves, u = collect(v, s.leaves[:0])
+	return s.leaves, u
+}
+
 // collect appends every number or string in v, however deeply nested, to
 // out, and reports whether some value was undefined.
 func collect(v expr.Value, out []expr.Value) ([]expr.Value, bool) {
@@ -196,10 +232,8 @@ func (s *state) comparison(r *rule, params []expr.Value) (viol float64, vac bool
 		return 0, true
 	}
 	for _, m := range r.measures {
-		var u bool
-		s.leaves, u = collect(m.Eval(&s.views[r.agg], &s.arena), s.leaves[:0])
+		xs, u := s.leavesOf(m.Eval(&s.views[r.agg], &s.arena))
 		vac = vac || u
-		xs := s.leaves
 		switch {
 		case r.refKind != refNone:
 			for _, x := range xs {
@@ -271,10 +305,9 @@ func (s *state) distance(r *rule, params []expr.Value) (viol float64, vac bool) 
 	}
 	lo, hi := params[r.minSlot], params[r.maxSlot]
 	for _, m := range r.measures {
-		var u bool
-		s.leaves, u = collect(m.Eval(&s.views[r.agg], &s.arena), s.leaves[:0])
+		xs, u := s.leavesOf(m.Eval(&s.views[r.agg], &s.arena))
 		vac = vac || u
-		for _, x := range s.leaves {
+		for _, x := range xs {
 			viol += outside(math.Abs(x.Num-ref.Num), lo, hi)
 		}
 	}

@@ -123,10 +123,10 @@ func (b *builder) refill(tickets []*entry, slots []int) {
 
 // valid evaluates the match and reports whether it may be made.
 func (b *builder) valid() bool {
-	p, _ := b.params()
+	p, lvl := b.params()
 	b.evalTop(p, false)
-	b.snapshot(p)
-	return b.curValid && b.fits(p)
+	b.snapshot(lvl)
+	return b.curValid && b.fits(lvl)
 }
 
 // emit turns the finished potential match in s into a Match and marks its

@@ -69,6 +69,44 @@ type Env struct {
 	Attrs    []AttrDecl
 	Teams    []TeamDecl
 	NumSlots int
+
+	// intern maps a canonical form of each subexpression parsed against
+	// this Env to its node, so that the measurement and reference value of
+	// a rule share the subexpressions they have in common.
+	intern map[string]*node
+}
+
+// internTree replaces n's subtrees by identical ones parsed earlier and
+// returns the node that stands for n.
+func (e *Env) internTree(n *node) *node {
+	if e.intern == nil {
+		e.intern = map[string]*node{}
+	}
+	var key string
+	switch n.op {
+	case opNumber:
+		key = fmt.Sprintf("n%v", n.num)
+	case opPath:
+		key = fmt.Sprintf("p%v|%d|%d|%v|%v", n.teams, n.field, n.attrIdx, n.grouped, n.flat)
+	case opCall:
+		if n.fn == FuncFlatten && n.arg.op == opPath && n.arg.grouped {
+			// flatten of a team path is the path read as one list: fuse the
+			// two so evaluation builds no per-team lists.
+			fused := *n.arg
+			fused.flat = true
+			fused.typ = n.typ
+			return e.internTree(&fused)
+		}
+		n.arg = e.internTree(n.arg)
+		key = fmt.Sprintf("c%d|%d", n.fn, n.arg.id)
+	}
+	if old, ok := e.intern[key]; ok {
+		old.shared = true
+		return old
+	}
+	n.id = len(e.intern) + 1
+	e.intern[key] = n
+	return n
 }
 
 func (e *Env) attr(name string) (int, bool) {
@@ -139,6 +177,7 @@ func Parse(src string, env *Env) (*Expr, error) {
 	x.SizeDependent = c.sizeDependent
 	x.Aggregates = c.aggregates
 	x.PlacementFree = placement(root, env) == placeFree
+	x.root = env.internTree(root)
 	return x, nil
 }
 

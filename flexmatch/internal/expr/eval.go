@@ -14,6 +14,9 @@ type Context interface {
 	// Attr returns attribute attr (an index into Env.Attrs) of player i of
 	// team slot. The caller decides how a party's values are combined.
 	Attr(slot, i, attr int) Value
+	// FillAttr stores attribute attr of every player of team slot in dst,
+	// which has TeamLen(slot) elements: Attr for a whole team in one call.
+	FillAttr(slot, attr int, dst []Value)
 	// PlayerID returns the ID of player i of team slot.
 	PlayerID(slot, i int) string
 }
@@ -25,12 +28,39 @@ func (x *Expr) Eval(ctx Context, a *Arena) Value {
 }
 
 func eval(n *node, ctx Context, a *Arena) Value {
+	if n.shared {
+		if v, ok := a.remembered(n.id); ok {
+			return v
+		}
+		v := evalNode(n, ctx, a)
+		a.remember(n.id, v)
+		return v
+	}
+	return evalNode(n, ctx, a)
+}
+
+func evalNode(n *node, ctx Context, a *Arena) Value {
 	switch n.op {
 	case opNumber:
 		return Num(n.num)
 	case opPath:
 		if !n.grouped {
 			return teamList(n, n.teams[0], ctx, a)
+		}
+		if n.flat {
+			// flatten(teams[...]...): one list of every selected player.
+			total := 0
+			for _, slot := range n.teams {
+				total += ctx.TeamLen(slot)
+			}
+			out := a.alloc(total)
+			k := 0
+			for _, slot := range n.teams {
+				size := ctx.TeamLen(slot)
+				fillTeam(n, slot, ctx, out[k:k+size])
+				k += size
+			}
+			return Value{Kind: List, List: out}
 		}
 		out := a.alloc(len(n.teams))
 		for k, slot := range n.teams {
@@ -44,19 +74,24 @@ func eval(n *node, ctx Context, a *Arena) Value {
 }
 
 func teamList(n *node, slot int, ctx Context, a *Arena) Value {
-	size := ctx.TeamLen(slot)
-	l := a.alloc(size)
-	for i := range size {
-		switch n.field {
-		case fieldPlayers:
-			l[i] = Value{Kind: Player}
-		case fieldPlayerID:
-			l[i] = Str(ctx.PlayerID(slot, i))
-		case fieldAttr:
-			l[i] = ctx.Attr(slot, i, n.attrIdx)
-		}
-	}
+	l := a.alloc(ctx.TeamLen(slot))
+	fillTeam(n, slot, ctx, l)
 	return Value{Kind: List, List: l}
+}
+
+func fillTeam(n *node, slot int, ctx Context, l []Value) {
+	switch n.field {
+	case fieldPlayers:
+		for i := range l {
+			l[i] = Value{Kind: Player}
+		}
+	case fieldPlayerID:
+		for i := range l {
+			l[i] = Str(ctx.PlayerID(slot, i))
+		}
+	case fieldAttr:
+		ctx.FillAttr(slot, n.attrIdx, l)
+	}
 }
 
 func apply(n *node, v Value, levels int, a *Arena) Value {

@@ -136,6 +136,7 @@ func TestAggregateEmpty(t *testing.T) {
 	empty := testMatch{{}, {}, {}, {}}
 	for _, tt := range []struct{ src, want string }{
 		{"avg(teams[red].players.attributes[skill])", "undef"},
+		{"max(flatten(teams[*].players.attributes[skill]))", "undef"},
 		{"min(teams[red].players.attributes[skill])", "undef"},
 		{"median(teams[red].players.attributes[skill])", "undef"},
 		{"stddev(teams[red].players.attributes[skill])", "undef"},
@@ -298,6 +299,13 @@ func FuzzParse(f *testing.F) {
 		// and on an empty one.
 		var a Arena
 		x.Eval(testGame, &a)
+		a.Reset()
 		x.Eval(testMatch{{}, {}, {}, {}}, &a)
 	})
+}
+
+func (m testMatch) FillAttr(slot, attr int, dst []Value) {
+	for i := range dst {
+		dst[i] = m[slot][i].attrs[attr]
+	}
 }

@@ -84,9 +84,16 @@ type node struct {
 
 	teams     []int // resolved team slots
 	grouped   bool  // the path yields one list per team
+	flat      bool  // a grouped path read through flatten: one list for all teams
 	attrIdx   int
 	mapLevels int // how many list levels a function maps over
 	typ       Type
+
+	// Interning (see Env): id numbers the distinct subexpressions of a rule
+	// set; shared is set when one appears more than once, so evaluations
+	// remember its value instead of computing it twice.
+	id     int
+	shared bool
 }
 
 // SyntaxError reports where an expression stops making sense.

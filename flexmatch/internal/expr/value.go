@@ -72,15 +72,45 @@ type Arena struct {
 	cur    int
 	off    int
 	floats []float64
+
+	// Values of shared subexpressions computed since the last Reset, by
+	// node id; memoGen[id] == gen marks a value as current.
+	memo    []Value
+	memoGen []uint32
+	gen     uint32
 }
 
 const chunkSize = 1024
 
 // Reset makes every value handed out since the last Reset reusable. Values
 // returned by earlier evaluations must not be used after it.
+//
+// Shared subexpressions are remembered until Reset, so one Reset must come
+// between evaluations against different matches, or against the same match
+// seen through a Context that reads different values.
 func (a *Arena) Reset() {
 	a.cur = 0
 	a.off = 0
+	a.gen++
+	if a.gen == 0 {
+		clear(a.memoGen)
+		a.gen = 1
+	}
+}
+
+func (a *Arena) remembered(id int) (Value, bool) {
+	if id < len(a.memoGen) && a.memoGen[id] == a.gen && a.gen != 0 {
+		return a.memo[id], true
+	}
+	return Value{}, false
+}
+
+func (a *Arena) remember(id int, v Value) {
+	if id >= len(a.memoGen) {
+		a.memo = append(a.memo, make([]Value, id+1-len(a.memo))...)
+		a.memoGen = append(a.memoGen, make([]uint32, id+1-len(a.memoGen))...)
+	}
+	a.memo[id], a.memoGen[id] = v, a.gen
 }
 
 // alloc returns a zeroed slice of n values. Chunks never move, so slices
