@@ -154,13 +154,112 @@ func (jsonCodec) decode(body []byte, into any) error {
 		return nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(into); err != nil {
+	var whole json.RawMessage
+	if err := dec.Decode(&whole); err != nil {
 		return describeDecodeError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return errors.New("request body holds more than one JSON value")
 	}
+	exact, err := exactMembers(whole, reflect.TypeOf(into))
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(exact, into); err != nil {
+		return describeDecodeError(err)
+	}
 	return nil
+}
+
+var jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
+
+// exactMembers rewrites a well-formed JSON value so that encoding/json
+// decodes it into a value of type t as the CBOR codec would: member names
+// match case-sensitively (encoding/json would take "limit" for Limit, where
+// AWS services ignore it as an unknown member), and an object that repeats
+// a key is refused instead of the last value silently winning. Members that
+// are not part of t are dropped; values of the wrong kind are kept for the
+// decoder to report.
+func exactMembers(v json.RawMessage, t reflect.Type) (json.RawMessage, error) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if len(v) == 0 || reflect.PointerTo(t).Implements(jsonUnmarshaler) {
+		return v, nil
+	}
+	switch {
+	case v[0] == '[' && t.Kind() == reflect.Slice:
+		var elems []json.RawMessage
+		if err := json.Unmarshal(v, &elems); err != nil {
+			return nil, describeDecodeError(err)
+		}
+		for i, e := range elems {
+			var err error
+			if elems[i], err = exactMembers(e, t.Elem()); err != nil {
+				return nil, err
+			}
+		}
+		return json.Marshal(elems)
+	case v[0] == '{' && (t.Kind() == reflect.Struct || t.Kind() == reflect.Map):
+		dec := json.NewDecoder(bytes.NewReader(v))
+		if _, err := dec.Token(); err != nil {
+			return nil, describeDecodeError(err)
+		}
+		out := []byte{'{'}
+		seen := map[string]bool{}
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				return nil, describeDecodeError(err)
+			}
+			key, _ := tok.(string)
+			var val json.RawMessage
+			if err := dec.Decode(&val); err != nil {
+				return nil, describeDecodeError(err)
+			}
+			if seen[key] {
+				return nil, fmt.Errorf("JSON object repeats the key %s", key)
+			}
+			seen[key] = true
+			var vt reflect.Type
+			if t.Kind() == reflect.Struct {
+				f, ok := fieldByMember(t, key)
+				if !ok {
+					continue
+				}
+				vt = f.Type
+			} else {
+				vt = t.Elem()
+			}
+			val, err = exactMembers(val, vt)
+			if err != nil {
+				return nil, err
+			}
+			k, _ := json.Marshal(key)
+			if len(out) > 1 {
+				out = append(out, ',')
+			}
+			out = append(append(append(out, k...), ':'), val...)
+		}
+		return append(out, '}'), nil
+	}
+	return v, nil
+}
+
+// fieldByMember finds the field of struct t whose wire name is exactly
+// member.
+func fieldByMember(t reflect.Type, member string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" {
+			name = f.Name
+		}
+		if name == member && name != "-" && f.IsExported() {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
 }
 
 func (jsonCodec) encode(v any) ([]byte, error) { return json.Marshal(v) }
