@@ -208,6 +208,16 @@ func TestBadInput(t *testing.T) {
 		{name: "CBOR duplicate key", op: "CreateLocation",
 			body:   map[protocol][]byte{protoCBOR: append(append([]byte{0xa2}, encodeFor(t, protoCBOR, "LocationName")...), append(encodeFor(t, protoCBOR, "custom-a1b2c3"), append(encodeFor(t, protoCBOR, "LocationName"), encodeFor(t, protoCBOR, "custom-d4e5f6")...)...)...)},
 			status: 400, code: "InvalidRequestException", mention: []string{"LocationName"}},
+		{name: "JSON duplicate key", op: "CreateLocation", body: map[protocol][]byte{protoJSON: []byte(`{"LocationName":"custom-a1b2c3","LocationName":"custom-d4e5f6"}`)},
+			status: 400, code: "InvalidRequestException", mention: []string{"LocationName"}},
+		{name: "JSON duplicate key in a nested structure", op: "CreateAlias", body: map[protocol][]byte{protoJSON: []byte(`{"Name":"x","RoutingStrategy":{"Type":"TERMINAL","Type":"SIMPLE","Message":"m"}}`)},
+			status: 400, code: "InvalidRequestException", mention: []string{"Type"}},
+		// Member names are case-sensitive: a member spelt otherwise is an
+		// unknown member, ignored, in both protocols.
+		{name: "member name in lower case", op: "CreateLocation", body: both(t, map[string]any{"locationname": "custom-lower"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'locationName'", "not be null"}},
+		{name: "optional member in lower case is ignored", op: "ListLocations", body: both(t, map[string]any{"limit": 0, "NextToken": nil}),
+			status: 200},
 		{name: "CBOR invalid UTF-8", op: "CreateLocation", body: map[protocol][]byte{protoCBOR: append(append([]byte{0xa1}, encodeFor(t, protoCBOR, "LocationName")...), 0x68, 'c', 'u', 's', 't', 'o', 'm', '-', 0xff)},
 			status: 400, code: "InvalidRequestException", mention: []string{"UTF-8"}},
 		{name: "nested too deep", op: "ListFleets", body: map[protocol][]byte{protoCBOR: deep, protoJSON: deepJSON},
