@@ -182,7 +182,7 @@ func (m *Matchmaker) candidates(a *entry, batch, byAge []*entry) []*entry {
 	defer func() { m.b.cands = out }()
 	if len(rs.sortRules) > 0 {
 		for _, e := range byAge {
-			if e != a && !e.matched && !e.t.Backfill {
+			if e != a && !e.matched && !e.t.Backfill && m.b.compatible(a, e) {
 				out = append(out, e)
 			}
 		}
@@ -213,14 +213,14 @@ func (m *Matchmaker) candidates(a *entry, batch, byAge []*entry) []*entry {
 			} else {
 				e, hi = batch[hi], hi+1
 			}
-			if !e.matched && !e.t.Backfill {
+			if !e.matched && !e.t.Backfill && m.b.compatible(a, e) {
 				out = append(out, e)
 			}
 		}
 		return out
 	}
 	for _, e := range byAge {
-		if e != a && !e.matched && !e.t.Backfill {
+		if e != a && !e.matched && !e.t.Backfill && m.b.compatible(a, e) {
 			out = append(out, e)
 		}
 	}

@@ -41,6 +41,10 @@ type builder struct {
 	loosestMax map[int]float64
 
 	caps, mins [][]int // team sizes per parameter level and team slot
+	capsMax    []int   // per team slot, its largest size at any level
+
+	openVersion int // the state version maxOpen was computed at
+	open        int
 
 	masks       []uint64 // stateMask's memory
 	maskVersion int
@@ -60,6 +64,13 @@ func newBuilder(m *Matchmaker) *builder {
 		}
 		b.caps, b.mins = append(b.caps, caps), append(b.mins, mins)
 	}
+	b.capsMax = make([]int, len(rs.slots))
+	for _, caps := range b.caps {
+		for slot, c := range caps {
+			b.capsMax[slot] = max(b.capsMax[slot], c)
+		}
+	}
+	b.openVersion = -1
 	b.tryOK = make([]bool, len(rs.slots))
 	for range rs.slots {
 		b.tryViol = append(b.tryViol, make([]float64, len(rs.rules)))
@@ -131,6 +142,18 @@ func (b *builder) fits(lvl int) bool {
 	return true
 }
 
+// maxOpen returns the most players any one team could still take, at any
+// age: a ticket larger than that fits nowhere.
+func (b *builder) maxOpen() int {
+	if b.openVersion != b.s.version {
+		b.openVersion, b.open = b.s.version, 0
+		for slot, t := range b.s.teams {
+			b.open = max(b.open, b.capsMax[slot]-len(t))
+		}
+	}
+	return b.open
+}
+
 // fillOrder lists the team slots with room for need more players, in the
 // order FlexMatch fills teams: teams short of minPlayers first, then those
 // with the most open slots, then rule-set order.
@@ -157,9 +180,21 @@ func (b *builder) fillOrder(need, lvl int) []int {
 
 // evalTop evaluates every rule that decides matches. skipFree leaves the
 // results of rules that do not depend on team placement as they are.
-func (b *builder) evalTop(params []expr.Value, skipFree bool) {
+func (b *builder) evalTop(lvl int, skipFree bool) {
+	params := b.rs.params.tables[lvl]
+	masks := len(b.m.regionNames) <= maxMaskRegions
 	for _, r := range b.rs.topRules {
 		if skipFree && r.placementFree {
+			continue
+		}
+		if masks && r.kind == kindLatency && params[r.maxSlot].Kind != expr.Number {
+			// Without maxDistance the rule is exactly the pre-screen's
+			// question: is there a location everyone can play in?
+			v := 0.0
+			if b.stateMask(r.latIndex, lvl) == 0 {
+				v = 1
+			}
+			b.s.viol[r.index], b.s.vac[r.index] = v, false
 			continue
 		}
 		b.s.evalRule(r, params)
@@ -245,8 +280,8 @@ func (b *builder) placeAnchor(a *entry) bool {
 	s := b.s
 	if a.t.Backfill {
 		s.add(a, -1)
-		params, lvl := b.params()
-		b.evalTop(params, false)
+		_, lvl := b.params()
+		b.evalTop(lvl, false)
 		b.count(a)
 		b.snapshot(lvl)
 		return true
@@ -255,8 +290,8 @@ func (b *builder) placeAnchor(a *entry) bool {
 	b.tryOrder = append(b.tryOrder[:0], b.fillOrder(a.size, b.rs.params.level(a.age))...)
 	for _, slot := range b.tryOrder {
 		s.add(a, slot)
-		p, plvl := b.params()
-		b.evalTop(p, false)
+		_, plvl := b.params()
+		b.evalTop(plvl, false)
 		meets := b.meets(plvl)
 		total := 0.0
 		for _, r := range b.rs.topRules {
@@ -276,8 +311,8 @@ func (b *builder) placeAnchor(a *entry) bool {
 		return false
 	}
 	s.add(a, best)
-	p, plvl := b.params()
-	b.evalTop(p, false)
+	_, plvl := b.params()
+	b.evalTop(plvl, false)
 	b.count(a)
 	b.snapshot(plvl)
 	return true
@@ -290,7 +325,7 @@ func (b *builder) placeAnchor(a *entry) bool {
 // evidently a poor fit for the players already chosen.
 func (b *builder) tryAdd(c *entry) bool {
 	s := b.s
-	if !b.prescreen(c) {
+	if c.size > b.maxOpen() || !b.prescreen(c) {
 		return false
 	}
 	_, curLvl := b.params()
@@ -305,8 +340,8 @@ func (b *builder) tryAdd(c *entry) bool {
 	var why failure
 	for k, slot := range order {
 		s.add(c, slot)
-		p, lvl := b.params()
-		b.evalTop(p, k > 0)
+		_, lvl := b.params()
+		b.evalTop(lvl, k > 0)
 		meets := b.meets(lvl)
 		ok := b.fits(lvl) && (!b.curValid || meets)
 		firstBad := -1
@@ -362,8 +397,8 @@ func (b *builder) tryAdd(c *entry) bool {
 		return false
 	}
 	s.add(c, chosen)
-	p, lvl := b.params()
-	b.evalTop(p, false)
+	_, lvl := b.params()
+	b.evalTop(lvl, false)
 	b.snapshot(lvl)
 	return true
 }
@@ -386,8 +421,8 @@ func (b *builder) trim() {
 	s := b.s
 	for len(s.tickets) > 1 {
 		s.pop()
-		p, lvl := b.params()
-		b.evalTop(p, false)
+		_, lvl := b.params()
+		b.evalTop(lvl, false)
 		b.snapshot(lvl)
 		if b.curValid {
 			return

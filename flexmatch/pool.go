@@ -28,14 +28,14 @@ type entry struct {
 	noLatency bool
 
 	// Per cycle.
-	age       float64
-	matched   bool
-	explored  int // the cycle in which a failed match took the ticket
-	batch     int
-	masks     []uint64 // pre-screen location masks per latency rule, at maskLevel
-	maskLevel int
-	key       float64   // batch attribute value while batching
-	sortKeys  []float64 // sort rule keys relative to the current anchor
+	age      float64
+	matched  bool
+	explored int // the cycle in which a failed match took the ticket
+	batch    int
+	masks    []uint64  // pre-screen location masks by parameter level and latency rule
+	loose    []uint64  // location masks per latency rule at any level
+	key      float64   // batch attribute value while batching
+	sortKeys []float64 // sort rule keys relative to the current anchor
 
 	// Search history for Explain and ruleEvaluationMetrics.
 	passed, failed []uint32
@@ -87,7 +87,7 @@ func (m *Matchmaker) newEntry(t Ticket) (*entry, error) {
 	if len(t.Players) == 0 || len(t.Players) > limit {
 		return nil, bad("a ticket holds 1 to %d players, not %d", limit, len(t.Players))
 	}
-	e := &entry{t: t, size: len(t.Players), party: !t.Backfill && len(t.Players) > 1, maskLevel: -1}
+	e := &entry{t: t, size: len(t.Players), party: !t.Backfill && len(t.Players) > 1}
 	if !t.Backfill && e.size > m.largestTeam {
 		return nil, bad("its %d players must play on one team, and no team holds more than %d", e.size, m.largestTeam)
 	}
@@ -152,6 +152,7 @@ func (m *Matchmaker) newEntry(t Ticket) (*entry, error) {
 	if e.party {
 		e.combine(rs)
 	}
+	m.computeMasks(e)
 	e.passed = make([]uint32, len(rs.rules))
 	e.failed = make([]uint32, len(rs.rules))
 	return e, nil

@@ -18,23 +18,28 @@ import (
 // pre-screen leaves latency to the full evaluation.
 const maxMaskRegions = 64
 
-// latencyMask returns the locations where every player of e is within rule
-// r's maxLatency at parameter level lvl, as a bit mask.
+// latencyMask returns the locations where every player of e is within
+// latency rule k's maxLatency at parameter level lvl, as a bit mask.
 func (b *builder) latencyMask(e *entry, k int, lvl int) uint64 {
-	if e.maskLevel != lvl || len(e.masks) != len(b.rs.latencyRules) {
-		e.maskLevel = lvl
-		if cap(e.masks) < len(b.rs.latencyRules) {
-			e.masks = make([]uint64, len(b.rs.latencyRules))
-		}
-		e.masks = e.masks[:len(b.rs.latencyRules)]
-		params := b.rs.params.tables[lvl]
-		for i, r := range b.rs.latencyRules {
+	return e.masks[lvl*len(b.rs.latencyRules)+k]
+}
+
+// computeMasks works out a ticket's location masks for every latency rule
+// at every parameter level, when it joins the pool: its latencies never
+// change.
+func (m *Matchmaker) computeMasks(e *entry) {
+	rs := m.rs
+	n := len(rs.latencyRules)
+	e.masks = make([]uint64, n*len(rs.params.tables))
+	e.loose = make([]uint64, n)
+	for l, params := range rs.params.tables {
+		for i, r := range rs.latencyRules {
 			maxLat := math.Inf(1)
 			if v := params[r.latSlot]; v.Kind == expr.Number {
 				maxLat = v.Num
 			}
 			var mask uint64
-			for loc := range min(len(b.m.regionNames), maxMaskRegions) {
+			for loc := range min(len(m.regionNames), maxMaskRegions) {
 				ok := true
 				for p := range e.players {
 					if l := e.latency(p, r.agg, loc); l < 0 || float64(l) > maxLat {
@@ -46,10 +51,10 @@ func (b *builder) latencyMask(e *entry, k int, lvl int) uint64 {
 					mask |= 1 << loc
 				}
 			}
-			e.masks[i] = mask
+			e.masks[l*n+i] = mask
+			e.loose[i] |= mask
 		}
 	}
-	return e.masks[k]
 }
 
 // span returns the lowest and highest value of rule r's batch attribute
@@ -87,7 +92,9 @@ func (b *builder) prescreen(c *entry) bool {
 	}
 	if len(b.m.regionNames) <= maxMaskRegions {
 		for k, r := range b.rs.latencyRules {
-			if r.inCompound || params[r.maxSlot].Kind == expr.Number {
+			// maxDistance only adds to what maxLatency asks, so a match
+			// with no location within maxLatency fails either way.
+			if r.inCompound {
 				continue
 			}
 			if b.latencyMask(c, k, lvl)&b.stateMask(k, lvl) == 0 {
@@ -129,4 +136,22 @@ func (b *builder) stateMask(k, lvl int) uint64 {
 		}
 	}
 	return b.masks[k]
+}
+
+// looseMask returns the locations e can play in under latency rule k at any
+// age: tickets whose loose masks do not meet can never share a match.
+func (b *builder) looseMask(e *entry, k int) uint64 { return e.loose[k] }
+
+// compatible reports whether a and c could share a match as far as the
+// latency rules' maxLatency goes.
+func (b *builder) compatible(a, c *entry) bool {
+	if len(b.m.regionNames) > maxMaskRegions {
+		return true
+	}
+	for k, r := range b.rs.latencyRules {
+		if !r.inCompound && b.looseMask(a, k)&b.looseMask(c, k) == 0 {
+			return false
+		}
+	}
+	return true
 }

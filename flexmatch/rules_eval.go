@@ -21,8 +21,11 @@ type state struct {
 	tickets []*entry
 	slotOf  []int // the slot of each ticket; -1 for a backfill ticket
 	version int   // changes whenever a ticket comes or goes
-	views   [numAggs]view
-	arena   expr.Arena
+
+	ageVersion int // the version ageCache was computed at
+	ageCache   float64
+	views      [numAggs]view
+	arena      expr.Arena
 
 	// Per rule, from the last evaluation: the violation (0 when the rule
 	// passes, larger the further it is from passing) and whether it passed
@@ -71,10 +74,11 @@ func (v *view) PlayerID(slot, i int) string {
 
 func newState(rs *RuleSet) *state {
 	s := &state{
-		rs:    rs,
-		teams: make([][]member, len(rs.slots)),
-		viol:  make([]float64, len(rs.rules)),
-		vac:   make([]bool, len(rs.rules)),
+		rs:         rs,
+		ageVersion: -1,
+		teams:      make([][]member, len(rs.slots)),
+		viol:       make([]float64, len(rs.rules)),
+		vac:        make([]bool, len(rs.rules)),
 	}
 	for a := range numAggs {
 		s.views[a] = view{s: s, agg: a}
@@ -135,6 +139,14 @@ func (s *state) pop() {
 // age is the potential match's age for expansions: its newest ticket's by
 // default, its oldest's with expansionAgeSelection oldest.
 func (s *state) age() float64 {
+	if s.ageVersion == s.version {
+		return s.ageCache
+	}
+	s.ageVersion, s.ageCache = s.version, s.computeAge()
+	return s.ageCache
+}
+
+func (s *state) computeAge() float64 {
 	if len(s.tickets) == 0 {
 		return 0
 	}

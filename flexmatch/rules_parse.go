@@ -69,6 +69,7 @@ type rule struct {
 	distRefMin       bool
 
 	attr       int // batch or sort attribute
+	latIndex   int // index among the latency rules
 	descending bool
 	mapKeyMax  bool
 	stmt       *statement
@@ -180,6 +181,7 @@ func (p *parser) rules(v any) {
 		case kindBatchDistance:
 			p.rs.batchRules = append(p.rs.batchRules, r)
 		case kindLatency:
+			r.latIndex = len(p.rs.latencyRules)
 			p.rs.latencyRules = append(p.rs.latencyRules, r)
 		}
 	}

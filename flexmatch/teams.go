@@ -123,8 +123,8 @@ func (b *builder) refill(tickets []*entry, slots []int) {
 
 // valid evaluates the match and reports whether it may be made.
 func (b *builder) valid() bool {
-	p, lvl := b.params()
-	b.evalTop(p, false)
+	_, lvl := b.params()
+	b.evalTop(lvl, false)
 	b.snapshot(lvl)
 	return b.curValid && b.fits(lvl)
 }
