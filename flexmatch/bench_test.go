@@ -44,7 +44,7 @@ func benchPool(n int, seed uint64, partySize func(r *rand.Rand) int) []Ticket {
 	return out
 }
 
-func solos(*rand.Rand) int { return 1 }
+func soloSize(*rand.Rand) int { return 1 }
 
 // benchCycle measures one full matchmaking cycle over a fresh pool of the
 // tickets, and reports tickets matched per second of cycle time.
@@ -81,7 +81,7 @@ func Benchmark5v5SkillLatency(b *testing.B) {
 	rs := loadRuleSet(b, "skill_latency_5v5.json")
 	for _, n := range []int{10_000, 100_000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			benchCycle(b, rs, benchPool(n, 1, solos))
+			benchCycle(b, rs, benchPool(n, 1, soloSize))
 		})
 	}
 }
@@ -103,12 +103,12 @@ func BenchmarkLargeBatchDistance(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	benchCycle(b, rs, benchPool(50_000, 2, solos))
+	benchCycle(b, rs, benchPool(50_000, 2, soloSize))
 }
 
 func BenchmarkBalancedMultiTeam(b *testing.B) {
 	rs := loadRuleSet(b, "large_multi_team.json")
-	pool := benchPool(20_000, 3, solos)
+	pool := benchPool(20_000, 3, soloSize)
 	for _, t := range pool {
 		for i := range t.Players {
 			t.Players[i].Attributes = map[string]AttributeValue{"beast-kills": NumberAttr(float64(i % 40))}
