@@ -104,8 +104,6 @@ func (b *builder) params() ([]expr.Value, int) {
 	return b.rs.params.tables[lvl], lvl
 }
 
-func (b *builder) capOf(slot, lvl int) int { return b.caps[lvl][slot] }
-
 func (b *builder) minOf(slot, lvl int) int { return b.mins[lvl][slot] }
 
 // meets reports whether every team has its minimum. A backfill match fills

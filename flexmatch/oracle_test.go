@@ -42,7 +42,6 @@ type oPlayer struct {
 
 type oTicket struct {
 	id       string
-	age      float64
 	backfill bool
 	players  []*oPlayer
 }

@@ -95,14 +95,6 @@ func (s *state) reset() {
 	s.slotOf = s.slotOf[:0]
 }
 
-func (s *state) players() int {
-	n := 0
-	for _, t := range s.teams {
-		n += len(t)
-	}
-	return n
-}
-
 // add puts ticket e on team slot (a backfill ticket's players go to their
 // own teams and slot is ignored).
 func (s *state) add(e *entry, slot int) {
