@@ -61,7 +61,7 @@ func (cborCodec) decode(body []byte, into any) error {
 	}
 	if err := cborDec.Unmarshal(body, into); err != nil {
 		var ct *cbor.UnmarshalTypeError
-		if errors.As(err, &ct) && ct.StructFieldName != "" {
+		if errors.As(err, &ct) {
 			return describeCBORTypeError(body, reflect.TypeOf(into))
 		}
 		return describeDecodeError(err)
@@ -135,11 +135,14 @@ func describeCBORTypeError(body []byte, t reflect.Type) error {
 	got := "a CBOR " + last.CBORType
 	switch {
 	case last.CBORType == "primitives":
-		got = "a CBOR float, boolean or null"
+		got = "a CBOR float, boolean or other simple value"
 	case want == "an integer" && strings.HasSuffix(last.CBORType, "integer"):
 		got = "an integer out of range"
 	}
-	return fmt.Errorf("member %s: expected %s, got %s", memberPath(strings.Join(path, ".")), want, got)
+	if len(path) == 0 {
+		return fmt.Errorf("expected %s, got %s", want, got)
+	}
+	return fmt.Errorf("member %s: expected %s, got %s", strings.Join(path, "."), want, got)
 }
 
 func (cborCodec) encode(v any) ([]byte, error) { return cborEnc.Marshal(v) }
@@ -265,7 +268,8 @@ func fieldByMember(t reflect.Type, member string) (reflect.StructField, bool) {
 func (jsonCodec) encode(v any) ([]byte, error) { return json.Marshal(v) }
 
 // describeDecodeError turns a decoder's error into a message that names the
-// member and says what was expected, without Go type names.
+// member and says what was expected, without Go type names. (CBOR type
+// errors are described by describeCBORTypeError.)
 func describeDecodeError(err error) error {
 	var jt *json.UnmarshalTypeError
 	if errors.As(err, &jt) {
@@ -273,13 +277,6 @@ func describeDecodeError(err error) error {
 			return fmt.Errorf("expected %s, got a JSON %s", wireKind(jt.Type), jt.Value)
 		}
 		return fmt.Errorf("member %s: expected %s, got a JSON %s", memberPath(jt.Field), wireKind(jt.Type), jt.Value)
-	}
-	var ct *cbor.UnmarshalTypeError
-	if errors.As(err, &ct) {
-		if ct.StructFieldName != "" {
-			return fmt.Errorf("member %s: expected %s, got a CBOR %s", memberPath(ct.StructFieldName), wireKind(goTypeByName(ct.GoType)), ct.CBORType)
-		}
-		return fmt.Errorf("expected %s, got a CBOR %s", wireKind(goTypeByName(ct.GoType)), ct.CBORType)
 	}
 	var js *json.SyntaxError
 	if errors.As(err, &js) {
