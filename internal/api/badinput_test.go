@@ -94,7 +94,7 @@ func wantErrorResponse(t *testing.T, p protocol, resp rawResponse, status int, c
 		}
 	}
 	// Go's own names must not leak into what clients read.
-	for _, leak := range []string{"api.", "Go ", "int32", "*string", "struct field"} {
+	for _, leak := range []string{"api.", "Go ", "int32", "*string", "struct field", "primitives"} {
 		if strings.Contains(msg, leak) {
 			t.Errorf("message %q shows the implementation (%q)", msg, leak)
 		}
@@ -197,6 +197,10 @@ func TestBadInput(t *testing.T) {
 			status: 400, code: "InvalidRequestException", mention: []string{"structure"}},
 		{name: "not a map: string", op: "ListFleets", body: both(t, "arena"),
 			status: 400, code: "InvalidRequestException", mention: []string{"structure"}},
+		{name: "not a map: boolean", op: "ListFleets", body: both(t, true),
+			status: 400, code: "InvalidRequestException", mention: []string{"structure"}},
+		{name: "not a map: byte string", op: "ListFleets", body: map[protocol][]byte{protoCBOR: encodeFor(t, protoCBOR, []byte("{}"))},
+			status: 400, code: "InvalidRequestException", mention: []string{"structure", "byte string"}},
 		{name: "two JSON values", op: "CreateLocation", body: map[protocol][]byte{protoJSON: []byte(`{"LocationName":"custom-a1b2c3"} {}`)},
 			status: 400, code: "InvalidRequestException", mention: []string{"more than one"}},
 		{name: "CBOR trailing bytes", op: "CreateLocation", body: map[protocol][]byte{protoCBOR: append(encodeFor(t, protoCBOR, map[string]any{"LocationName": "custom-a1b2c3"}), 0x00)},
