@@ -1,6 +1,8 @@
 package flexmatch
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -319,5 +321,48 @@ func FuzzValidateRuleSet(f *testing.F) {
 		}
 		m.Cycle(at(3))
 		m.Cycle(at(60))
+	})
+}
+
+// FuzzRuleFields fuzzes the strings inside a rule set rather than its JSON
+// structure: a measurement, a reference value, a compound statement and an
+// expansion target. The rule set around them stays well formed, so the
+// fuzzer spends its time in the expression and statement parsers and in the
+// cross-checks, and whatever validates must also run.
+func FuzzRuleFields(f *testing.F) {
+	f.Add("avg(teams[*].players.attributes[skill])", "avg(flatten(teams[*].players.attributes[skill]))", "or(d, not(d))", "rules[d].maxDistance")
+	f.Add("flatten(teams[red].players.attributes[skill])", "10", "and(d,d)", "teams[red].minPlayers")
+	f.Add("count(teams[blue].players)", "count(teams[red].players)", "xor(d, d, d)", "teams[red,blue].maxPlayers")
+	f.Fuzz(func(t *testing.T, measurement, reference, statement, target string) {
+		q := func(s string) string {
+			b, _ := json.Marshal(s)
+			return string(b)
+		}
+		rules := fmt.Sprintf(`{"name": "d", "type": "distance", "measurements": [%s], "referenceValue": %s, "maxDistance": 5},
+			{"name": "c", "type": "compound", "statement": %s}`, q(measurement), q(reference), q(statement))
+		exps := fmt.Sprintf(`{"target": %s, "steps": [{"waitTimeSeconds": 2, "value": 3}]}`, q(target))
+		body := []byte(ruleSet(rules, exps))
+		errs := ValidateRuleSet(body)
+		for _, e := range errs {
+			if e.Reason == "" {
+				t.Fatalf("error without a reason at %q", e.Path)
+			}
+		}
+		if errs != nil {
+			return
+		}
+		rs, err := ParseRuleSet(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := New(Config{RuleSet: rs})
+		if err != nil {
+			return
+		}
+		for i := range 6 {
+			_ = m.Add(solo(fmt.Sprint("t", i), 0, "skill", float64(i*3)))
+		}
+		m.Cycle(at(1))
+		m.Cycle(at(5))
 	})
 }
