@@ -43,6 +43,10 @@ type builder struct {
 	caps, mins [][]int // team sizes per parameter level and team slot
 	capsMax    []int   // per team slot, its largest size at any level
 
+	// fewestNeeded is the fewest players a match needs at any level: a
+	// partial match with fewer can never be made, however it is trimmed.
+	fewestNeeded int
+
 	openVersion int // the state version maxOpen was computed at
 	open        int
 
@@ -71,6 +75,14 @@ func newBuilder(m *Matchmaker) *builder {
 		}
 	}
 	b.openVersion = -1
+	b.fewestNeeded = math.MaxInt
+	for _, mins := range b.mins {
+		n := 0
+		for _, v := range mins {
+			n += v
+		}
+		b.fewestNeeded = min(b.fewestNeeded, n)
+	}
 	b.tryOK = make([]bool, len(rs.slots))
 	for range rs.slots {
 		b.tryViol = append(b.tryViol, make([]float64, len(rs.rules)))
@@ -138,6 +150,14 @@ func (b *builder) fits(lvl int) bool {
 		}
 	}
 	return true
+}
+
+func (b *builder) playerCount() int {
+	n := 0
+	for _, t := range b.s.teams {
+		n += len(t)
+	}
+	return n
 }
 
 // maxOpen returns the most players any one team could still take, at any
@@ -252,7 +272,7 @@ func (b *builder) build(anchor *entry, cands []*entry) (Match, bool) {
 	// cycle (they remain candidates for other anchors).
 	explored := append(b.explored[:0], s.tickets[1:]...)
 	b.explored = explored
-	if !b.curValid {
+	if !b.curValid && (anchor.t.Backfill || b.playerCount() >= b.fewestNeeded) {
 		b.trim()
 	}
 	if !b.curValid || anchor.t.Backfill && len(s.tickets) < 2 {
