@@ -3,6 +3,7 @@ package flexmatch
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/rallypoint/rallypoint/flexmatch/internal/expr"
@@ -179,7 +180,15 @@ func (m *Matchmaker) indexLatency(e *entry) {
 			continue
 		}
 		reported++
+		// Locations get their index in sorted order, so that the same
+		// tickets in the same order always give the same indexes (and
+		// the same tie-breaks between locations).
+		locs := make([]string, 0, len(p.LatencyMs))
 		for loc := range p.LatencyMs {
+			locs = append(locs, loc)
+		}
+		slices.Sort(locs)
+		for _, loc := range locs {
 			if _, ok := m.regions[loc]; !ok {
 				m.regions[loc] = len(m.regionNames)
 				m.regionNames = append(m.regionNames, loc)

@@ -405,7 +405,7 @@ next:
 // location suits everyone.
 func (s *state) latency(r *rule, params []expr.Value, ok []bool) bool {
 	maxLat, maxDist := params[r.latSlot], params[r.maxSlot]
-	any := false
+	found := false
 	for loc := range s.regionCount {
 		good := true
 		lo, sum, n := int32(math.MaxInt32), int64(0), int64(0)
@@ -442,13 +442,13 @@ func (s *state) latency(r *rule, params []expr.Value, ok []bool) bool {
 			ok[loc] = good
 		}
 		if good {
-			any = true
+			found = true
 			if ok == nil {
 				return true
 			}
 		}
 	}
-	return any
+	return found
 }
 
 // batchDistance checks a batchDistance rule on the whole match: numbers

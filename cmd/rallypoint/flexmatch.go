@@ -543,11 +543,18 @@ func (s *simulation) expire(now float64) {
 		}
 		s.ends = append(s.ends, ticketLine{Ticket: id, Status: "TIMED_OUT", At: now, Reason: reason})
 	}
+	var stale []string
 	for id, a := range s.auto {
 		if now-a.created >= s.cfg.timeout-1e-9 {
-			s.m.Remove(id)
-			delete(s.auto, id)
+			stale = append(stale, id)
 		}
+	}
+	// Removal order changes the pool's order, and so the next shuffle:
+	// keep it fixed for the same seed to give the same output.
+	slices.Sort(stale)
+	for _, id := range stale {
+		s.m.Remove(id)
+		delete(s.auto, id)
 	}
 }
 
