@@ -248,3 +248,33 @@ func TestPropertyMatchesSatisfyRules(t *testing.T) {
 	}
 	t.Logf("%d matches checked", total)
 }
+
+// The same seed and the same calls give the same matches.
+func TestDeterministic(t *testing.T) {
+	for _, name := range []string{"skill_latency_5v5.json", "parties.json", "battle_royale.json", "compound.json"} {
+		rs := loadRuleSet(t, name)
+		tickets := genTickets(rand.New(rand.NewPCG(5, 5)), rs, 300, false)
+		run := func(seed uint64) string {
+			m, err := New(Config{RuleSet: rs, Seed: seed})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for i, tk := range tickets {
+				if err := m.Add(tk); err != nil {
+					t.Fatal(err)
+				}
+				if i%50 == 49 {
+					for _, mt := range m.Cycle(at(float64(i / 10))) {
+						out = append(out, fmt.Sprint(mt.Teams))
+					}
+					m.Remove(tickets[i-3].ID)
+				}
+			}
+			return fmt.Sprint(out)
+		}
+		if a, b := run(1), run(1); a != b {
+			t.Errorf("%s: seed 1 gave two different results", name)
+		}
+	}
+}
