@@ -135,10 +135,14 @@ The output is JSON lines: one per match, in the order they are made,
 
   {"match":{"matchId":"m-1","at":12,"tickets":["t1","t4"],"teams":[{"name":"red","players":["p1","p4"]}]}}
 
-then one per ticket that never matched, with FlexMatch's status and the
-reason it was not matched:
+then one per ticket that never matched, with FlexMatch's status (TIMED_OUT, or
+SEARCHING when --until came first) and the reason it was not matched:
 
-  {"ticket":"t9","status":"TIMED_OUT","at":120,"reason":"..."}`,
+  {"ticket":"t9","status":"TIMED_OUT","at":120,"reason":"..."}
+
+Match lines also carry the locations the match can be placed in, best first,
+the ruleEvaluationMetrics of its tickets, and backfillTicket when the match
+fills a running game.`,
 		Example: `  rallypoint flexmatch run --rule-set ranked.json --tickets evening.jsonl
   rallypoint flexmatch run --rule-set ranked.json --tickets evening.jsonl --configuration config.json --seed 7 --until 600`,
 		Args: cobra.NoArgs,
@@ -152,7 +156,8 @@ reason it was not matched:
 	f.StringVar(&o.configuration, "configuration", "", "a JSON file with matchmaking configuration members")
 	f.Uint64Var(&o.seed, "seed", 1, "seed for the matchmaker's batch shuffling; the same seed gives the same matches")
 	f.Float64Var(&o.step, "step-seconds", 1, "seconds between matchmaking cycles")
-	f.Float64Var(&o.until, "until", -1, "second at which the run stops (default: when every ticket has matched or timed out)")
+	f.Float64Var(&o.until, "until", -1, "second at which the run stops; by default once every ticket has matched or timed out")
+	f.Lookup("until").DefValue = "auto"
 	_ = cmd.MarkFlagRequired("rule-set")
 	_ = cmd.MarkFlagRequired("tickets")
 	return cmd
