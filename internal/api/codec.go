@@ -76,8 +76,9 @@ func (cborCodec) decode(body []byte, into any) error {
 // the path then reads as encoding/json's does ("Locations.Location").
 func describeCBORTypeError(body []byte, t reflect.Type) error {
 	var (
-		path []string
-		last *cbor.UnmarshalTypeError
+		path     []string
+		last     *cbor.UnmarshalTypeError
+		lastType reflect.Type
 	)
 	for {
 		for t.Kind() == reflect.Pointer {
@@ -87,7 +88,7 @@ func describeCBORTypeError(body []byte, t reflect.Type) error {
 		if !errors.As(cborDec.Unmarshal(body, reflect.New(t).Interface()), &ct) {
 			break
 		}
-		last = ct
+		last, lastType = ct, t
 		if ct.StructFieldName == "" || t.Kind() != reflect.Struct {
 			break
 		}
@@ -97,7 +98,9 @@ func describeCBORTypeError(body []byte, t reflect.Type) error {
 			break
 		}
 		path = append(path, name)
-		var members map[string]cbor.RawMessage
+		// Keys of any type: the struct decoder skips the ones that are
+		// not member names.
+		var members map[any]cbor.RawMessage
 		if cborDec.Unmarshal(body, &members) != nil {
 			break
 		}
@@ -138,6 +141,10 @@ func describeCBORTypeError(body []byte, t reflect.Type) error {
 		got = "a CBOR float, boolean or other simple value"
 	case want == "an integer" && strings.HasSuffix(last.CBORType, "integer"):
 		got = "an integer out of range"
+	}
+	if lastType.Kind() == reflect.Struct && last.StructFieldName == "" && want == "a string" {
+		// A structure failed on a string, but not in a member: a key.
+		want = "member names that are text strings"
 	}
 	if len(path) == 0 {
 		return fmt.Errorf("expected %s, got %s", want, got)
