@@ -222,6 +222,10 @@ func TestBadInput(t *testing.T) {
 			status: 400, code: "InvalidRequestException", mention: []string{"'locationName'", "not be null"}},
 		{name: "optional member in lower case is ignored", op: "ListLocations", body: both(t, map[string]any{"limit": 0, "NextToken": nil}),
 			status: 200},
+		{name: "CBOR byte-string key", op: "CreateAlias",
+			// {"Name": "a", "RoutingStrategy": {h'54797065': "TERMINAL"}}
+			body:   map[protocol][]byte{protoCBOR: append(append([]byte{0xa2}, encodeFor(t, protoCBOR, "Name")...), append(encodeFor(t, protoCBOR, "a"), append(append(encodeFor(t, protoCBOR, "RoutingStrategy"), 0xa1), append(encodeFor(t, protoCBOR, []byte("Type")), encodeFor(t, protoCBOR, "TERMINAL")...)...)...)...)},
+			status: 400, code: "InvalidRequestException", mention: []string{"RoutingStrategy", "member names", "byte string"}},
 		{name: "CBOR invalid UTF-8", op: "CreateLocation", body: map[protocol][]byte{protoCBOR: append(append([]byte{0xa1}, encodeFor(t, protoCBOR, "LocationName")...), 0x68, 'c', 'u', 's', 't', 'o', 'm', '-', 0xff)},
 			status: 400, code: "InvalidRequestException", mention: []string{"UTF-8"}},
 		{name: "nested too deep", op: "ListFleets", body: map[protocol][]byte{protoCBOR: deep, protoJSON: deepJSON},
