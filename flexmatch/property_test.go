@@ -158,7 +158,7 @@ func contains(l []any, s string) bool {
 // Every match the engine makes, from any corpus rule set and random
 // tickets, passes every rule when the oracle checks it.
 func TestPropertyMatchesSatisfyRules(t *testing.T) {
-	seeds := 6
+	seeds := 4
 	if testing.Short() {
 		seeds = 2
 	}
