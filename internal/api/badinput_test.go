@@ -317,6 +317,8 @@ func TestBadInput(t *testing.T) {
 			status: 400, code: "InvalidRequestException", mention: []string{"'routingStrategy.type'"}},
 		{name: "location filter unknown", op: "ListLocations", body: both(t, map[string]any{"Filters": []any{"MARS"}}),
 			status: 400, code: "InvalidRequestException", mention: []string{"'filters.member'"}},
+		{name: "LocationName eu-west", op: "CreateLocation", body: both(t, map[string]any{"LocationName": "eu-west"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'locationName'", "greater than or equal to 8"}},
 		{name: "LocationName without custom-", op: "CreateLocation", body: both(t, map[string]any{"LocationName": "eu-west-1x"}),
 			status: 400, code: "InvalidRequestException", mention: []string{"'locationName'", "pattern"}},
 		{name: "LocationName with a space", op: "CreateLocation", body: both(t, map[string]any{"LocationName": "custom-eu west"}),
