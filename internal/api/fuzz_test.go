@@ -31,14 +31,17 @@ func decodeOnly[In any]() operation {
 	return op(func(context.Context, *In) (*struct{}, error) { return nil, nil })
 }
 
-// fuzzInputs are the operation inputs the decoding targets exercise, by
-// index (a fuzz argument picks one; append only, so that stored corpus
-// entries keep their meaning).
-var fuzzInputs = []struct {
+// fuzzInput is an operation's input type and its decoding.
+type fuzzInput struct {
 	name   string
 	decode operation
 	typ    reflect.Type
-}{
+}
+
+// fuzzInputs are the operation inputs the decoding targets exercise, by
+// index (a fuzz argument picks one; append only, so that stored corpus
+// entries keep their meaning).
+var fuzzInputs = []fuzzInput{
 	{"CreateFleet", decodeOnly[CreateFleetInput](), reflect.TypeFor[CreateFleetInput]()},
 	{"RegisterCompute", decodeOnly[RegisterComputeInput](), reflect.TypeFor[RegisterComputeInput]()},
 	{"ListLocations", decodeOnly[ListLocationsInput](), reflect.TypeFor[ListLocationsInput]()},
@@ -101,8 +104,7 @@ var fuzzSeeds = []struct {
 	{"ListFleets", map[string]any{"Limit": 3}},
 }
 
-// encoders are the codecs a client could have used, by the fuzz argument
-// that picks one.
+// codecFor is the codec a fuzz argument picks.
 func codecFor(useCBOR bool) codec {
 	if useCBOR {
 		return cborCodec{}
@@ -129,13 +131,7 @@ func encodeSeed(f *testing.F, c codec, in any) []byte {
 // and a few broken ones.
 func addDecodeSeeds(f *testing.F, c codec) {
 	for _, s := range fuzzSeeds {
-		i := slices.IndexFunc(fuzzInputs, func(x struct {
-			name   string
-			decode operation
-			typ    reflect.Type
-		}) bool {
-			return x.name == s.op
-		})
+		i := slices.IndexFunc(fuzzInputs, func(x fuzzInput) bool { return x.name == s.op })
 		if i < 0 {
 			continue
 		}
