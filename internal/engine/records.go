@@ -30,7 +30,8 @@ const maxMutateAttempts = 16
 func Get[T any](ctx context.Context, kv jetstream.KeyValue, key string) (T, uint64, error) {
 	var v T
 	entry, err := kv.Get(ctx, key)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
+	if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrInvalidKey) {
+		// A key the bucket cannot hold has never had a value.
 		return v, 0, ErrNotFound
 	}
 	if err != nil {

@@ -21,6 +21,11 @@ func TestRecordsCompareAndSet(t *testing.T) {
 	if _, _, err := engine.Get[counter](ctx, kv, "c.1"); !errors.Is(err, engine.ErrNotFound) {
 		t.Fatalf("get missing: %v", err)
 	}
+	for _, bad := range []string{"alias-!", "a*b", "x>", "a b"} {
+		if _, _, err := engine.Get[counter](ctx, kv, bad); !errors.Is(err, engine.ErrNotFound) {
+			t.Errorf("get %q, a key no bucket can hold: %v, want ErrNotFound", bad, err)
+		}
+	}
 	rev, err := engine.Create(ctx, kv, "c.1", counter{N: 1})
 	if err != nil {
 		t.Fatal(err)
