@@ -174,9 +174,14 @@ func (in *DescribeFleetAttributesInput) validate(c *checker) {
 	c.page(in.Limit, -1, in.NextToken)
 }
 
+// maxFleetIDs bounds a FleetIds list. GameLift states no bound; each id
+// costs a read, so rallypoint sets one far above what a console or script
+// asks for.
+const maxFleetIDs = 1000
+
 // checkFleetIDs checks an optional FleetIds list.
 func checkFleetIDs(c *checker, ids []string) {
-	c.listLen("FleetIds", len(ids), ids != nil, 1, 0)
+	c.listLen("FleetIds", len(ids), ids != nil, 1, maxFleetIDs)
 	for i, id := range ids {
 		c.str(fmtMember("FleetIds", i, ""), &id, 1, 512, patFleetIDOrARN)
 	}
