@@ -372,10 +372,9 @@ func FuzzDecodeCBOR(f *testing.F) {
 // one resource of each kind, made once per fuzzing process.
 type fuzzServer struct {
 	*Server
-	ops      []string
-	fleetID  string
-	aliasID  string
-	location string
+	ops     []string
+	fleetID string
+	aliasID string
 }
 
 func newFuzzServer(f testing.TB) *fuzzServer {
