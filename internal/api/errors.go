@@ -22,22 +22,17 @@ func (e *Error) Error() string { return e.Type + ": " + e.Message }
 // GameLift's error shapes (and the protocol-level ones every AWS JSON
 // service uses).
 const (
-	CodeInvalidRequest           = "InvalidRequestException"
-	CodeNotFound                 = "NotFoundException"
-	CodeConflict                 = "ConflictException"
-	CodeInvalidFleetStatus       = "InvalidFleetStatusException"
-	CodeNotReady                 = "NotReadyException"
-	CodeLimitExceeded            = "LimitExceededException"
-	CodeTerminalRoutingStrategy  = "TerminalRoutingStrategyException"
-	CodeUnsupportedRegion        = "UnsupportedRegionException"
-	CodeInternalService          = "InternalServiceException"
-	CodeUnknownOperation         = "UnknownOperationException"
-	CodeRequestEntityTooLarge    = "RequestEntityTooLargeException"
-	CodeSerialization            = "SerializationException"
-	CodeUnsupportedMediaType     = "UnsupportedMediaTypeException"
-	CodeMethodNotAllowed         = "MethodNotAllowedException"
-	CodeIdempotentParamMismatch  = "IdempotentParameterMismatchException"
-	CodeInvalidGameSessionStatus = "InvalidGameSessionStatusException"
+	CodeInvalidRequest          = "InvalidRequestException"
+	CodeNotFound                = "NotFoundException"
+	CodeConflict                = "ConflictException"
+	CodeInvalidFleetStatus      = "InvalidFleetStatusException"
+	CodeNotReady                = "NotReadyException"
+	CodeLimitExceeded           = "LimitExceededException"
+	CodeTerminalRoutingStrategy = "TerminalRoutingStrategyException"
+	CodeInternalService         = "InternalServiceException"
+	CodeUnknownOperation        = "UnknownOperationException"
+	CodeRequestEntityTooLarge   = "RequestEntityTooLargeException"
+	CodeMethodNotAllowed        = "MethodNotAllowedException"
 )
 
 func invalidRequest(format string, args ...any) *Error {

@@ -266,9 +266,6 @@ func (n *Node) publicURL() (string, error) {
 func (n *Node) PublicAddr() string { return n.pubLn.Addr().String() }
 func (n *Node) AdminAddr() string  { return n.adminLn.Addr().String() }
 
-// Engine exposes the node's engine to tests and tools in this module.
-func (n *Node) Engine() *engine.Engine { return n.engine }
-
 // ControlPlaneOperations lists the GameLift operations the node answers.
 func (n *Node) ControlPlaneOperations() []string { return n.control.Operations() }
 
