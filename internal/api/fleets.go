@@ -477,7 +477,7 @@ func (s *Server) describeFleetCapacity(ctx context.Context, in *DescribeFleetCap
 	}
 	out := &DescribeFleetCapacityOutput{FleetCapacity: make([]FleetCapacity, 0, len(fleets)), NextToken: next}
 	for _, f := range fleets {
-		_, c, err := s.cfg.Fleets.FleetCapacity(ctx, f.ID)
+		_, c, err := s.cfg.Fleets.FleetUtilization(ctx, f.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -486,13 +486,13 @@ func (s *Server) describeFleetCapacity(ctx context.Context, in *DescribeFleetCap
 			FleetArn: ptr(f.ARN),
 			Location: ptr(s.cfg.Fleets.Region()),
 			InstanceCounts: &EC2InstanceCounts{
-				DESIRED:     ptr(int32(c.Active)),
+				DESIRED:     ptr(int32(c.ActiveComputes)),
 				MINIMUM:     ptr(int32(0)),
-				MAXIMUM:     ptr(int32(c.Active)),
+				MAXIMUM:     ptr(int32(c.ActiveComputes)),
 				PENDING:     ptr(int32(0)),
-				ACTIVE:      ptr(int32(c.Active)),
-				IDLE:        ptr(int32(c.Idle)),
-				TERMINATING: ptr(int32(c.Registered - c.Active)),
+				ACTIVE:      ptr(int32(c.ActiveComputes)),
+				IDLE:        ptr(int32(c.IdleComputes)),
+				TERMINATING: ptr(int32(c.TerminatingComputes)),
 			},
 		})
 	}

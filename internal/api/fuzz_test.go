@@ -384,6 +384,7 @@ func newFuzzServer(f testing.TB) *fuzzServer {
 	fleets, err := fleet.New(ctx, fleet.Config{
 		Config:             e.Bucket(engine.BucketConfig),
 		Computes:           e.Bucket(engine.BucketComputes),
+		Sessions:           e.Bucket(engine.BucketSessions),
 		ServiceSDKEndpoint: "ws://127.0.0.1:1/serversdk",
 	})
 	if err != nil {

@@ -172,34 +172,24 @@ func (s *Service) DeregisterCompute(ctx context.Context, fleetIDOrARN, nameOrARN
 		return err
 	}
 	s.log.Info("compute deregistered", "fleet", fleetID, "compute", name)
+	// Its processes can no longer reconnect (their tokens name a compute
+	// that is gone), so they and their game sessions end now.
+	procs, err := s.processes(ctx, fleetID)
+	if err != nil {
+		return err
+	}
+	for _, p := range procs {
+		if p.Compute == name && p.Status != ProcessTerminated {
+			if err := s.loseProcess(ctx, p.Ref(), "compute deregistered"); err != nil {
+				var e *Error
+				if !errors.As(err, &e) {
+					return err
+				}
+			}
+		}
+	}
 	return nil
 }
 
 // ServiceSDKEndpoint is the URL game servers on computes dial.
 func (s *Service) ServiceSDKEndpoint() string { return s.cfg.ServiceSDKEndpoint }
-
-// Capacity counts a fleet's computes for DescribeFleetCapacity. Until game
-// server processes are tracked, every active compute counts as idle.
-type Capacity struct {
-	Registered, Active, Idle int
-}
-
-// FleetCapacity returns the fleet's compute counts.
-func (s *Service) FleetCapacity(ctx context.Context, fleetIDOrARN string) (Fleet, Capacity, error) {
-	f, err := s.Fleet(ctx, fleetIDOrARN)
-	if err != nil {
-		return Fleet{}, Capacity{}, err
-	}
-	cs, err := s.listComputes(ctx, f.ID)
-	if err != nil {
-		return Fleet{}, Capacity{}, err
-	}
-	capacity := Capacity{Registered: len(cs)}
-	for _, c := range cs {
-		if c.Status == ComputeActive {
-			capacity.Active++
-			capacity.Idle++
-		}
-	}
-	return f, capacity, nil
-}

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/rallypoint/rallypoint/internal/engine"
 )
 
 // Error kinds. Every error the Service returns for a caller's mistake wraps
@@ -29,6 +31,21 @@ var (
 	ErrNotReady                = errors.New("not ready")
 	ErrLimitExceeded           = errors.New("limit exceeded")
 	ErrTerminalRoutingStrategy = errors.New("terminal routing strategy")
+	// ErrFleetCapacityExceeded means no idle server process can host a new
+	// game session where it was asked for.
+	ErrFleetCapacityExceeded = errors.New("fleet capacity exceeded")
+	// ErrGameSessionFull means a game session has no free player slot.
+	ErrGameSessionFull = errors.New("game session full")
+	// ErrInvalidGameSessionStatus means a game session is not in a status
+	// that allows the call.
+	ErrInvalidGameSessionStatus = errors.New("invalid game session status")
+	// ErrIdempotentParameterMismatch means an idempotency token was reused
+	// with different parameters.
+	ErrIdempotentParameterMismatch = errors.New("idempotent parameter mismatch")
+	// ErrForbidden means a game server process asked for something that is
+	// not its own (another process's game session, a compute it does not
+	// run on).
+	ErrForbidden = errors.New("forbidden")
 )
 
 // Error is a caller-facing error: its message is meant for the user, its
@@ -48,9 +65,19 @@ func newError(kind error, format string, args ...any) error {
 // Config wires the Service to its storage and says how it presents itself.
 type Config struct {
 	// Config is the rp_config bucket (locations, fleets, aliases, and the
-	// compute token key); Computes is rp_computes.
+	// compute token key); Computes is rp_computes (computes and server
+	// processes); Sessions is rp_sessions (game and player sessions).
 	Config   jetstream.KeyValue
 	Computes jetstream.KeyValue
+	Sessions jetstream.KeyValue
+	// Leases elects the one node that rescans stored sessions and processes
+	// for deadlines (after a restart or another node's crash). Nil means
+	// this node always rescans, which is right for a single node.
+	Leases *engine.Leases
+	// Pusher delivers messages to connected game server processes (the
+	// server SDK endpoint implements it). Nil drops them, for tests of the
+	// control plane alone.
+	Pusher Pusher
 	// Region is the home region's name, used in ARNs and as the fleets'
 	// home location. Default "local".
 	Region string
@@ -59,6 +86,31 @@ type Config struct {
 	ServiceSDKEndpoint string
 	// AuthTokenTTL is how long a compute auth token stays valid. Default 1h.
 	AuthTokenTTL time.Duration
+	// ReservationTimeout is how long a RESERVED player session waits for
+	// the game server to accept it before it is TIMEDOUT. Default 60s, as
+	// on GameLift.
+	ReservationTimeout time.Duration
+	// ActivationTimeout is how long a new game session may stay ACTIVATING
+	// before it is ended. Default 600s (GameLift's maximum, which Anywhere
+	// fleets without a runtime configuration get).
+	ActivationTimeout time.Duration
+	// HeartbeatTimeout is how long a server process may go without a
+	// heartbeat before it counts as lost. The SDKs beat every 50-70s.
+	// Default 3m (three missed beats).
+	HeartbeatTimeout time.Duration
+	// UnhealthyLimit is how many unhealthy heartbeats in a row end a
+	// process. Default 3.
+	UnhealthyLimit int
+	// TerminationGrace is how long a process told to terminate gets before
+	// its TerminationTime. Default 60s.
+	TerminationGrace time.Duration
+	// RescanInterval is how often the rescanning node reads every stored
+	// process and game session to pick up deadlines and purge old records.
+	// Default 1m.
+	RescanInterval time.Duration
+	// Retention is how long ended game sessions (and their player
+	// sessions) stay readable. Default 30 days, as on GameLift.
+	Retention time.Duration
 	// Now is the clock; nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -70,6 +122,8 @@ type Service struct {
 	cfg      Config
 	log      *slog.Logger
 	tokenKey []byte
+	locks    stripes
+	timers   *timers
 }
 
 // DefaultRegion is the home region when none is configured.
@@ -78,8 +132,8 @@ const DefaultRegion = "local"
 // New loads (or, on a first start, creates) the compute token key and
 // returns the Service.
 func New(ctx context.Context, cfg Config) (*Service, error) {
-	if cfg.Config == nil || cfg.Computes == nil {
-		return nil, errors.New("fleet: the Config and Computes buckets are required")
+	if cfg.Config == nil || cfg.Computes == nil || cfg.Sessions == nil {
+		return nil, errors.New("fleet: the Config, Computes and Sessions buckets are required")
 	}
 	if cfg.Region == "" {
 		cfg.Region = DefaultRegion
@@ -90,16 +144,31 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	defaultDuration(&cfg.ReservationTimeout, 60*time.Second)
+	defaultDuration(&cfg.ActivationTimeout, 600*time.Second)
+	defaultDuration(&cfg.HeartbeatTimeout, 3*time.Minute)
+	defaultDuration(&cfg.TerminationGrace, 60*time.Second)
+	defaultDuration(&cfg.RescanInterval, time.Minute)
+	defaultDuration(&cfg.Retention, 30*24*time.Hour)
+	if cfg.UnhealthyLimit <= 0 {
+		cfg.UnhealthyLimit = 3
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{cfg: cfg, log: cfg.Logger.With("component", "fleet")}
+	s := &Service{cfg: cfg, log: cfg.Logger.With("component", "fleet"), timers: newTimers()}
 	key, err := s.loadTokenKey(ctx)
 	if err != nil {
 		return nil, err
 	}
 	s.tokenKey = key
 	return s, nil
+}
+
+func defaultDuration(d *time.Duration, def time.Duration) {
+	if *d <= 0 {
+		*d = def
+	}
 }
 
 // Region is the home region name.

@@ -22,6 +22,7 @@ func newService(t *testing.T, e *engine.Engine, c *clock) *fleet.Service {
 	s, err := fleet.New(context.Background(), fleet.Config{
 		Config:       e.Bucket(engine.BucketConfig),
 		Computes:     e.Bucket(engine.BucketComputes),
+		Sessions:     e.Bucket(engine.BucketSessions),
 		AuthTokenTTL: time.Hour,
 		Now:          c.now,
 	})

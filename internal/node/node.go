@@ -25,6 +25,7 @@ import (
 	"github.com/rallypoint/rallypoint/internal/buildinfo"
 	"github.com/rallypoint/rallypoint/internal/engine"
 	"github.com/rallypoint/rallypoint/internal/fleet"
+	"github.com/rallypoint/rallypoint/internal/serversdk"
 	"github.com/rallypoint/rallypoint/internal/sigv4"
 )
 
@@ -49,6 +50,10 @@ type Config struct {
 	InsecureDev bool
 	// ComputeAuthTokenTTL is how long GetComputeAuthToken tokens last.
 	ComputeAuthTokenTTL time.Duration
+	// Session timing; zero means GameLift's defaults (see fleet.Config).
+	ReservationTimeout time.Duration
+	ActivationTimeout  time.Duration
+	HeartbeatTimeout   time.Duration
 	// ShutdownTimeout bounds how long in-flight requests may take to finish
 	// on shutdown. Zero means 10 s.
 	ShutdownTimeout time.Duration
@@ -65,7 +70,9 @@ type Node struct {
 	log      *slog.Logger
 	engine   *engine.Engine
 	fleets   *fleet.Service
+	sdk      *serversdk.Server
 	control  *api.Server
+	stopRun  context.CancelFunc
 	public   *http.Server
 	admin    *http.Server
 	pubLn    net.Listener
@@ -124,18 +131,31 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		n.closeListeners()
 		return nil, fmt.Errorf("start engine: %w", err)
 	}
+	router := serversdk.NewRouter(n.engine.Conn())
 	n.fleets, err = fleet.New(ctx, fleet.Config{
 		Config:             n.engine.Bucket(engine.BucketConfig),
 		Computes:           n.engine.Bucket(engine.BucketComputes),
+		Sessions:           n.engine.Bucket(engine.BucketSessions),
+		Leases:             n.engine.Leases(),
+		Pusher:             router,
 		Region:             cfg.Region,
 		ServiceSDKEndpoint: publicURL + ServerSDKPath,
 		AuthTokenTTL:       cfg.ComputeAuthTokenTTL,
+		ReservationTimeout: cfg.ReservationTimeout,
+		ActivationTimeout:  cfg.ActivationTimeout,
+		HeartbeatTimeout:   cfg.HeartbeatTimeout,
 		Logger:             cfg.Logger,
 	})
 	if err != nil {
 		n.engine.Close()
 		n.closeListeners()
 		return nil, fmt.Errorf("start fleet service: %w", err)
+	}
+	n.sdk, err = serversdk.New(serversdk.Config{Fleets: n.fleets, Router: router, Logger: cfg.Logger})
+	if err != nil {
+		n.engine.Close()
+		n.closeListeners()
+		return nil, err
 	}
 
 	reg := prometheus.NewRegistry()
@@ -180,6 +200,19 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	publicMux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
+	// Some SDKs add a trailing slash to the endpoint they are given.
+	publicMux.Handle("GET "+ServerSDKPath, n.sdk)
+	publicMux.Handle("GET "+ServerSDKPath+"/", n.sdk)
+
+	runCtx, stopRun := context.WithCancel(context.Background())
+	n.stopRun = stopRun
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		if err := n.fleets.Run(runCtx); err != nil {
+			n.log.Error("fleet deadlines stopped", "error", err)
+		}
+	}()
 
 	n.admin = newHTTPServer(adminMux, cfg.Logger)
 	n.public = newHTTPServer(publicMux, cfg.Logger)
@@ -315,12 +348,16 @@ func (n *Node) Shutdown(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.ShutdownTimeout)
 	defer cancel()
 	var errs []error
+	// Server SDK sockets are hijacked connections that http.Server does
+	// not drain; they are told to reconnect elsewhere first.
+	n.sdk.Close()
 	for _, srv := range []*http.Server{n.public, n.admin} {
 		if err := srv.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("drain listener: %w", err))
 			srv.Close()
 		}
 	}
+	n.stopRun()
 	n.wg.Wait()
 	if err := n.engine.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close engine: %w", err))
