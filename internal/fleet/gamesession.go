@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/rallypoint/rallypoint/internal/engine"
+	"github.com/rallypoint/rallypoint/internal/fleet/query"
 )
 
 // Game session statuses, as GameLift names them.
@@ -728,4 +729,48 @@ func (s *Service) FleetUtilization(ctx context.Context, idOrARN string) (Fleet, 
 		}
 	}
 	return f, u, nil
+}
+
+// SearchGameSessions returns the ACTIVE game sessions of a fleet (or the
+// fleet an alias routes to), optionally in one location, that match the
+// filter, in the sort's order (creation order without one; GameLift's is
+// unspecified).
+func (s *Service) SearchGameSessions(ctx context.Context, fleetID, aliasID, location string, filter *query.Filter, sort *query.Sort) ([]GameSession, error) {
+	f, err := s.sessionFleet(ctx, fleetID, aliasID)
+	if err != nil {
+		return nil, err
+	}
+	all, err := s.fleetGameSessions(ctx, f.ID)
+	if err != nil {
+		return nil, err
+	}
+	all = slices.DeleteFunc(all, func(gs GameSession) bool {
+		return gs.Status != GameSessionActive || location != "" && gs.Location != location ||
+			filter != nil && !filter.Match(gs.queryFields())
+	})
+	if sort != nil {
+		slices.SortStableFunc(all, func(a, b GameSession) int { return sort.Compare(a.queryFields(), b.queryFields()) })
+	}
+	return all, nil
+}
+
+func (g *GameSession) queryFields() query.Fields {
+	n := g.CurrentPlayerSessionCount()
+	return query.Fields{
+		GameSessionName:            g.Name,
+		GameSessionID:              g.ID,
+		MaximumSessions:            g.MaximumPlayerSessionCount,
+		CreationTimeMillis:         g.CreatedAt.UnixMilli(),
+		PlayerSessionCount:         n,
+		HasAvailablePlayerSessions: n < g.MaximumPlayerSessionCount && g.PlayerSessionCreationPolicy == AcceptAll,
+		Properties:                 properties(g.GameProperties),
+	}
+}
+
+func properties(ps []Property) map[string]string {
+	m := make(map[string]string, len(ps))
+	for _, p := range ps {
+		m[p.Key] = p.Value
+	}
+	return m
 }
