@@ -8,7 +8,6 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -372,4 +371,4 @@ func redialing(t *testing.T, p *peer, pc *peerConn) {
 	eventually(t, "the SDK redials", func() bool { return p.refusedCount() > before })
 }
 
-func (m msg) String() string { return fmt.Sprintf("%s", m.raw) }
+func (m msg) String() string { return string(m.raw) }

@@ -1,9 +1,11 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -580,6 +582,19 @@ func TestDestroy(t *testing.T) {
 		t.Errorf("second Destroy = %v", err)
 	}
 	p.noConnection(50 * time.Millisecond)
+	noProcessGoroutines(t)
+}
+
+// noProcessGoroutines checks that no goroutine of a Process is left.
+// Other tests' Processes are destroyed by then, since tests here do not run
+// in parallel.
+func noProcessGoroutines(t *testing.T) {
+	t.Helper()
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	if i := bytes.Index(buf, []byte("sdk/server.(*Process)")); i >= 0 {
+		t.Errorf("a Process goroutine is still running:\n%s", buf[max(0, i-2000):min(len(buf), i+2000)])
+	}
 }
 
 func TestDestroyFromCallback(t *testing.T) {
@@ -597,11 +612,11 @@ func TestDestroyWhileReconnecting(t *testing.T) {
 	p := newPeer(t)
 	proc, pc := connect(t, p)
 	p.refuseNext(1000, http.StatusServiceUnavailable)
-	_ = pc.conn.CloseNow()
-	pc.waitClosed()
+	redialing(t, p, pc)
 	if err := proc.Destroy(); err != nil {
 		t.Fatal(err)
 	}
+	noProcessGoroutines(t)
 }
 
 func TestDefaultInstance(t *testing.T) {
