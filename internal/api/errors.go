@@ -22,17 +22,21 @@ func (e *Error) Error() string { return e.Type + ": " + e.Message }
 // GameLift's error shapes (and the protocol-level ones every AWS JSON
 // service uses).
 const (
-	CodeInvalidRequest          = "InvalidRequestException"
-	CodeNotFound                = "NotFoundException"
-	CodeConflict                = "ConflictException"
-	CodeInvalidFleetStatus      = "InvalidFleetStatusException"
-	CodeNotReady                = "NotReadyException"
-	CodeLimitExceeded           = "LimitExceededException"
-	CodeTerminalRoutingStrategy = "TerminalRoutingStrategyException"
-	CodeInternalService         = "InternalServiceException"
-	CodeUnknownOperation        = "UnknownOperationException"
-	CodeRequestEntityTooLarge   = "RequestEntityTooLargeException"
-	CodeMethodNotAllowed        = "MethodNotAllowedException"
+	CodeInvalidRequest              = "InvalidRequestException"
+	CodeNotFound                    = "NotFoundException"
+	CodeConflict                    = "ConflictException"
+	CodeInvalidFleetStatus          = "InvalidFleetStatusException"
+	CodeNotReady                    = "NotReadyException"
+	CodeLimitExceeded               = "LimitExceededException"
+	CodeTerminalRoutingStrategy     = "TerminalRoutingStrategyException"
+	CodeFleetCapacityExceeded       = "FleetCapacityExceededException"
+	CodeGameSessionFull             = "GameSessionFullException"
+	CodeInvalidGameSessionStatus    = "InvalidGameSessionStatusException"
+	CodeIdempotentParameterMismatch = "IdempotentParameterMismatchException"
+	CodeInternalService             = "InternalServiceException"
+	CodeUnknownOperation            = "UnknownOperationException"
+	CodeRequestEntityTooLarge       = "RequestEntityTooLargeException"
+	CodeMethodNotAllowed            = "MethodNotAllowedException"
 )
 
 func invalidRequest(format string, args ...any) *Error {
@@ -52,6 +56,14 @@ var domainCodes = []struct {
 	{fleet.ErrNotReady, CodeNotReady},
 	{fleet.ErrLimitExceeded, CodeLimitExceeded},
 	{fleet.ErrTerminalRoutingStrategy, CodeTerminalRoutingStrategy},
+	{fleet.ErrFleetCapacityExceeded, CodeFleetCapacityExceeded},
+	{fleet.ErrGameSessionFull, CodeGameSessionFull},
+	{fleet.ErrInvalidGameSessionStatus, CodeInvalidGameSessionStatus},
+	{fleet.ErrIdempotentParameterMismatch, CodeIdempotentParameterMismatch},
+	// ErrForbidden guards the server SDK's calls (a process acting on
+	// another's game session); no control-plane call should meet it, but
+	// if one does, it is the caller's request that was wrong.
+	{fleet.ErrForbidden, CodeInvalidRequest},
 }
 
 // toError converts whatever a handler returned into the error response.

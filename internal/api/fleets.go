@@ -498,3 +498,56 @@ func (s *Server) describeFleetCapacity(ctx context.Context, in *DescribeFleetCap
 	}
 	return out, nil
 }
+
+type FleetUtilization struct {
+	FleetId                   *string `json:"FleetId,omitempty"`
+	FleetArn                  *string `json:"FleetArn,omitempty"`
+	ActiveServerProcessCount  *int32  `json:"ActiveServerProcessCount,omitempty"`
+	ActiveGameSessionCount    *int32  `json:"ActiveGameSessionCount,omitempty"`
+	CurrentPlayerSessionCount *int32  `json:"CurrentPlayerSessionCount,omitempty"`
+	MaximumPlayerSessionCount *int32  `json:"MaximumPlayerSessionCount,omitempty"`
+	Location                  *string `json:"Location,omitempty"`
+}
+
+type DescribeFleetUtilizationInput struct {
+	FleetIds  []string `json:"FleetIds,omitempty"`
+	Limit     *int32   `json:"Limit,omitempty"`
+	NextToken *string  `json:"NextToken,omitempty"`
+}
+
+func (in *DescribeFleetUtilizationInput) validate(c *checker) {
+	checkFleetIDs(c, in.FleetIds)
+	c.page(in.Limit, -1, in.NextToken)
+}
+
+type DescribeFleetUtilizationOutput struct {
+	FleetUtilization []FleetUtilization `json:"FleetUtilization"`
+	NextToken        *string            `json:"NextToken,omitempty"`
+}
+
+// describeFleetUtilization counts each fleet's live server processes, game
+// sessions and player slots, in one entry per fleet with the home region
+// as its Location (as describeFleetCapacity reports).
+func (s *Server) describeFleetUtilization(ctx context.Context, in *DescribeFleetUtilizationInput) (*DescribeFleetUtilizationOutput, error) {
+	fleets, next, err := s.fleetsFor(ctx, in.FleetIds, in.Limit, in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	out := &DescribeFleetUtilizationOutput{FleetUtilization: make([]FleetUtilization, 0, len(fleets)), NextToken: next}
+	for _, f := range fleets {
+		_, u, err := s.cfg.Fleets.FleetUtilization(ctx, f.ID)
+		if err != nil {
+			return nil, err
+		}
+		out.FleetUtilization = append(out.FleetUtilization, FleetUtilization{
+			FleetId:                   ptr(f.ID),
+			FleetArn:                  ptr(f.ARN),
+			ActiveServerProcessCount:  ptr(int32(u.ActiveServerProcesses)),
+			ActiveGameSessionCount:    ptr(int32(u.ActiveGameSessions)),
+			CurrentPlayerSessionCount: ptr(int32(u.CurrentPlayerSessions)),
+			MaximumPlayerSessionCount: ptr(int32(u.MaximumPlayerSessions)),
+			Location:                  ptr(s.cfg.Fleets.Region()),
+		})
+	}
+	return out, nil
+}

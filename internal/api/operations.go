@@ -18,12 +18,24 @@ func (s *Server) operations() map[string]operation {
 		"DeleteFleetLocations":            op(s.deleteFleetLocations),
 		"DescribeFleetLocationAttributes": op(s.describeFleetLocationAttributes),
 		"DescribeFleetCapacity":           op(s.describeFleetCapacity),
+		"DescribeFleetUtilization":        op(s.describeFleetUtilization),
 		// Computes.
 		"RegisterCompute":     op(s.registerCompute),
 		"DeregisterCompute":   op(s.deregisterCompute),
 		"ListCompute":         op(s.listCompute),
 		"DescribeCompute":     op(s.describeCompute),
 		"GetComputeAuthToken": op(s.getComputeAuthToken),
+		// Game sessions.
+		"CreateGameSession":          op(s.createGameSession),
+		"DescribeGameSessions":       op(s.describeGameSessions),
+		"DescribeGameSessionDetails": op(s.describeGameSessionDetails),
+		"UpdateGameSession":          op(s.updateGameSession),
+		"TerminateGameSession":       op(s.terminateGameSession),
+		"SearchGameSessions":         op(s.searchGameSessions),
+		// Player sessions.
+		"CreatePlayerSession":    op(s.createPlayerSession),
+		"CreatePlayerSessions":   op(s.createPlayerSessions),
+		"DescribePlayerSessions": op(s.describePlayerSessions),
 		// Aliases.
 		"CreateAlias":   op(s.createAlias),
 		"DescribeAlias": op(s.describeAlias),

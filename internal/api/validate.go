@@ -106,6 +106,50 @@ func (c *checker) listLen(member string, n int, present bool, min, max int) {
 	}
 }
 
+// exactlyOne checks a group of members of which exactly one must be
+// present, such as FleetId and AliasId. GameLift's model cannot state such a
+// rule, so there is no AWS wording to copy; the failure names every member.
+func (c *checker) exactlyOne(members []string, present ...bool) {
+	if n := countTrue(present); n != 1 {
+		c.failures = append(c.failures, fmt.Sprintf("exactly one of %s must be given, got %d", memberList(members), n))
+	}
+}
+
+// atLeastOne checks a group of members of which one or more must be
+// present.
+func (c *checker) atLeastOne(members []string, present ...bool) {
+	if countTrue(present) == 0 {
+		c.failures = append(c.failures, fmt.Sprintf("one of %s must be given, got none", memberList(members)))
+	}
+}
+
+func countTrue(bs []bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
+}
+
+func memberList(members []string) string {
+	q := make([]string, len(members))
+	for i, m := range members {
+		q[i] = "'" + wirePath(m) + "'"
+	}
+	return strings.Join(q, ", ")
+}
+
+// gameProperties checks a GameProperties list.
+func (c *checker) gameProperties(props []GameProperty) {
+	c.listLen("GameProperties", len(props), props != nil, 0, 16)
+	for i, p := range props {
+		c.requiredStr(fmtMember("GameProperties", i, "Key"), p.Key, 0, 32, nil)
+		c.requiredStr(fmtMember("GameProperties", i, "Value"), p.Value, 0, 96, nil)
+	}
+}
+
 // tags checks a Tags list as every GameLift Create* operation takes it.
 func (c *checker) tags(tags []Tag) {
 	c.listLen("Tags", len(tags), tags != nil, 0, 200)
@@ -172,4 +216,7 @@ var (
 	patAliasIDOrARN      = mustPattern(`^alias-\S+|^arn:.*:alias\/alias-\S+`)
 	patNonBlank          = mustPattern(`.*\S.*`)
 	patNonNegativeDouble = mustPattern(`^\d{1,5}(?:\.\d{1,5})?$`)
+	patARN               = mustPattern(`[a-zA-Z0-9:/-]+`)
+	patIDString          = mustPattern(`[a-zA-Z0-9-]+`)
+	patPlayerSessionID   = mustPattern(`^psess-\S+`)
 )
