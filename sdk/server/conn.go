@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/coder/websocket"
@@ -80,18 +81,19 @@ func (p *Process) dial(ctx context.Context, base, token, idempotencyToken string
 		if errors.As(err, &ue) {
 			return nil, fmt.Errorf("dial %s: %w", redact(ue.URL), ue.Err)
 		}
-		return nil, errors.New("dial failed: " + redactErr(err, u))
+		return nil, errors.New("dial failed: " + redactErr(err, token))
 	}
 	conn.SetReadLimit(readLimit)
 	return conn, nil
 }
 
-// redactErr is err's text without the dialed URL.
-func redactErr(err error, u string) string {
+// redactErr is err's text without the token, which the URLs in
+// coder/websocket's errors carry.
+func redactErr(err error, token string) string {
 	s := err.Error()
-	for i := 0; i+len(u) <= len(s); i++ {
-		if s[i:i+len(u)] == u {
-			return s[:i] + redact(u) + s[i+len(u):]
+	for _, t := range []string{url.QueryEscape(token), token} {
+		if t != "" {
+			s = strings.ReplaceAll(s, t, "REDACTED")
 		}
 	}
 	return s

@@ -316,6 +316,33 @@ func TestCallTimeout(t *testing.T) {
 	pc.ok(m, nil)
 }
 
+func TestTimeoutsInARowRedial(t *testing.T) {
+	p := newPeer(t)
+	proc, pc := connect(t, p, WithCallTimeout(50*time.Millisecond))
+	ready(t, proc, pc, ProcessParameters{})
+	for range maxTimeoutsInARow {
+		if _, err := proc.GetComputeCertificate(); !errors.Is(err, ErrTimeout) {
+			t.Fatalf("err = %v", err)
+		}
+	}
+	// The socket is taken for half-open and redialed.
+	p.accept()
+}
+
+func TestConnectionRefusedHidesToken(t *testing.T) {
+	p := newPeer(t)
+	sp := testParams
+	sp.WebSocketURL = p.url("/sdk")
+	sp.AuthToken = "secret/token+1"
+	p.srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := Connect(ctx, sp, WithReconnectBackoff(5*time.Millisecond, 5*time.Millisecond))
+	if err == nil || strings.Contains(err.Error(), "secret") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
 func TestCallerContext(t *testing.T) {
 	p := newPeer(t)
 	proc, pc := connect(t, p)
