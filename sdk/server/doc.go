@@ -68,6 +68,19 @@
 // the connection, up to its timeout. A close with 1000 or 1001 by the service
 // ends the session (ErrClosedByService).
 //
+// Connect retries failed dials until its context ends, or for 3 minutes if
+// the context has no deadline, but not an upgrade refused with HTTP 401 or
+// 403 (errors.Is ErrUnauthorized or ErrForbidden): a bad token or a reused
+// ProcessID does not get better by retrying. When two calls in a row time
+// out, the connection is taken for half-open and redialed, as GameLift's Go
+// SDK does.
+//
+// The Process is as strict with the service as GameLift's SDKs are taken
+// together, so that a service that works with it works with them: a reply
+// without StatusCode is an error (InternalService), a 200 reply must echo
+// the request's Action (ErrProtocol otherwise), and a push carrying a
+// RequestId without StatusCode 200 is dropped as a failed reply.
+//
 // A RefreshConnection push makes the Process dial the new endpoint with the
 // new token, move to it, and close the old connection with 1000 once the
 // replies due on it have arrived (or after 5 s). Later redials use the new
