@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -135,6 +136,8 @@ func stateOf(t *testing.T, n *testNode, fleetID string) string {
 		{"DescribeFleetLocationAttributes", map[string]any{"FleetId": fleetID}},
 		{"ListCompute", map[string]any{"FleetId": fleetID}},
 		{"ListAliases", map[string]any{}},
+		{"DescribeGameSessions", map[string]any{"FleetId": fleetID}},
+		{"DescribeFleetUtilization", map[string]any{}},
 	} {
 		resp := n.call(t, protoJSON, c.op, c.in)
 		if resp.Status != http.StatusOK {
@@ -163,6 +166,8 @@ func TestBadInput(t *testing.T) {
 		return b[:len(b)/2]
 	}
 	validFleet := map[string]any{"Name": "arena", "ComputeType": "ANYWHERE", "Locations": []any{map[string]any{"Location": "custom-eu-west"}}}
+	validGameSession := map[string]any{"FleetId": fleetID, "Location": "custom-eu-west", "MaximumPlayerSessionCount": 4}
+	fakeGameSession := "arn:rallypoint:gamelift:local::gamesession/" + fleetID + "/gsess-1"
 	with := func(base map[string]any, k string, v any) map[string]any {
 		m := make(map[string]any, len(base)+1)
 		for bk, bv := range base {
@@ -345,6 +350,110 @@ func TestBadInput(t *testing.T) {
 			status: 400, code: "InvalidRequestException", mention: []string{"NextToken"}},
 		{name: "ListCompute NextToken not ours", op: "ListCompute", body: both(t, map[string]any{"FleetId": fleetID, "NextToken": "%%%"}),
 			status: 400, code: "InvalidRequestException", mention: []string{"NextToken"}},
+
+		// Game sessions.
+		{name: "CreateGameSession without MaximumPlayerSessionCount", op: "CreateGameSession", body: both(t, with(validGameSession, "MaximumPlayerSessionCount", nil)),
+			status: 400, code: "InvalidRequestException", mention: []string{"'maximumPlayerSessionCount'", "not be null"}},
+		{name: "CreateGameSession MaximumPlayerSessionCount negative", op: "CreateGameSession", body: both(t, with(validGameSession, "MaximumPlayerSessionCount", -1)),
+			status: 400, code: "InvalidRequestException", mention: []string{"'maximumPlayerSessionCount'", "greater than or equal to 0"}},
+		{name: "CreateGameSession MaximumPlayerSessionCount a string", op: "CreateGameSession", body: both(t, with(validGameSession, "MaximumPlayerSessionCount", "4")),
+			status: 400, code: "InvalidRequestException", mention: []string{"MaximumPlayerSessionCount", "integer"}},
+		{name: "CreateGameSession with neither fleet nor alias", op: "CreateGameSession", body: both(t, with(validGameSession, "FleetId", nil)),
+			status: 400, code: "InvalidRequestException", mention: []string{"exactly one", "'fleetId'", "'aliasId'"}},
+		{name: "CreateGameSession with fleet and alias", op: "CreateGameSession", body: both(t, with(validGameSession, "AliasId", "alias-00000000-0000-0000-0000-000000000000")),
+			status: 400, code: "InvalidRequestException", mention: []string{"exactly one", "'fleetId'", "'aliasId'", "got 2"}},
+		{name: "CreateGameSession 17 properties", op: "CreateGameSession", body: both(t, with(validGameSession, "GameProperties", manyProperties(17))),
+			status: 400, code: "InvalidRequestException", mention: []string{"'gameProperties'", "less than or equal to 16"}},
+		{name: "game property key 33 characters", op: "CreateGameSession", body: both(t, with(validGameSession, "GameProperties", []any{map[string]any{"Key": strings.Repeat("k", 33), "Value": "v"}})),
+			status: 400, code: "InvalidRequestException", mention: []string{"'gameProperties.1.member.key'", "less than or equal to 32"}},
+		{name: "game property value 97 characters", op: "CreateGameSession", body: both(t, with(validGameSession, "GameProperties", []any{map[string]any{"Key": "k", "Value": strings.Repeat("v", 97)}})),
+			status: 400, code: "InvalidRequestException", mention: []string{"'gameProperties.1.member.value'", "less than or equal to 96"}},
+		{name: "game property without a value", op: "CreateGameSession", body: both(t, with(validGameSession, "GameProperties", []any{map[string]any{"Key": "k"}})),
+			status: 400, code: "InvalidRequestException", mention: []string{"'gameProperties.1.member.value'", "not be null"}},
+		{name: "GameProperties a map", op: "CreateGameSession", body: both(t, with(validGameSession, "GameProperties", map[string]any{"mode": "ffa"})),
+			status: 400, code: "InvalidRequestException", mention: []string{"GameProperties", "list"}},
+		{name: "GameSessionData over 262144 characters", op: "CreateGameSession", body: both(t, with(validGameSession, "GameSessionData", strings.Repeat("d", 262145))),
+			status: 400, code: "InvalidRequestException", mention: []string{"'gameSessionData'", "less than or equal to 262144"}},
+		{name: "IdempotencyToken with an underscore", op: "CreateGameSession", body: both(t, with(validGameSession, "IdempotencyToken", "match_42")),
+			status: 400, code: "InvalidRequestException", mention: []string{"'idempotencyToken'", "pattern"}},
+		{name: "IdempotencyToken 49 characters", op: "CreateGameSession", body: both(t, with(validGameSession, "IdempotencyToken", strings.Repeat("t", 49))),
+			status: 400, code: "InvalidRequestException", mention: []string{"'idempotencyToken'", "less than or equal to 48"}},
+		{name: "GameSessionId token with a slash", op: "CreateGameSession", body: both(t, with(validGameSession, "GameSessionId", "a/b")),
+			status: 400, code: "InvalidRequestException", mention: []string{"'gameSessionId'", "pattern"}},
+		{name: "CreatorId empty", op: "CreateGameSession", body: both(t, with(validGameSession, "CreatorId", "")),
+			status: 400, code: "InvalidRequestException", mention: []string{"'creatorId'"}},
+		{name: "game session Location with a space", op: "CreateGameSession", body: both(t, with(validGameSession, "Location", "custom-eu west")),
+			status: 400, code: "InvalidRequestException", mention: []string{"'location'", "pattern"}},
+		{name: "DescribeGameSessions without a scope", op: "DescribeGameSessions", body: both(t, map[string]any{"StatusFilter": "ACTIVE"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"exactly one", "'gameSessionId'"}},
+		{name: "StatusFilter unknown", op: "DescribeGameSessions", body: both(t, map[string]any{"FleetId": fleetID, "StatusFilter": "RUNNING"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'statusFilter'", "ACTIVE"}},
+		{name: "DescribeGameSessionDetails GameSessionId with a space", op: "DescribeGameSessionDetails", body: both(t, map[string]any{"GameSessionId": "arn:x y"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'gameSessionId'", "pattern"}},
+		{name: "DescribeGameSessions Limit 0", op: "DescribeGameSessions", body: both(t, map[string]any{"FleetId": fleetID, "Limit": 0}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'limit'"}},
+		{name: "DescribeGameSessions NextToken not ours", op: "DescribeGameSessions", body: both(t, map[string]any{"FleetId": fleetID, "NextToken": "~~"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"NextToken"}},
+		{name: "UpdateGameSession without GameSessionId", op: "UpdateGameSession", body: both(t, map[string]any{"Name": "x"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'gameSessionId'", "not be null"}},
+		{name: "PlayerSessionCreationPolicy unknown", op: "UpdateGameSession", body: both(t, map[string]any{"GameSessionId": fakeGameSession, "PlayerSessionCreationPolicy": "SOME"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'playerSessionCreationPolicy'", "DENY_ALL"}},
+		{name: "game session ProtectionPolicy unknown", op: "UpdateGameSession", body: both(t, map[string]any{"GameSessionId": fakeGameSession, "ProtectionPolicy": "Partial"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'protectionPolicy'"}},
+		{name: "TerminateGameSession without TerminationMode", op: "TerminateGameSession", body: both(t, map[string]any{"GameSessionId": fakeGameSession}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'terminationMode'", "not be null"}},
+		{name: "TerminationMode unknown", op: "TerminateGameSession", body: both(t, map[string]any{"GameSessionId": fakeGameSession, "TerminationMode": "NOW"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'terminationMode'", "FORCE_TERMINATE"}},
+		{name: "SearchGameSessions without a scope", op: "SearchGameSessions", body: both(t, map[string]any{}),
+			status: 400, code: "InvalidRequestException", mention: []string{"exactly one", "'fleetId'", "'aliasId'"}},
+		{name: "FilterExpression empty", op: "SearchGameSessions", body: both(t, map[string]any{"FleetId": fleetID, "FilterExpression": ""}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'filterExpression'", "greater than or equal to 1"}},
+		{name: "SortExpression 1025 characters", op: "SearchGameSessions", body: both(t, map[string]any{"FleetId": fleetID, "SortExpression": strings.Repeat("s", 1025)}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'sortExpression'", "less than or equal to 1024"}},
+		{name: "FilterExpression malformed", op: "SearchGameSessions", body: both(t, map[string]any{"FleetId": fleetID, "FilterExpression": "maximumSessions >= 'ten'"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"FilterExpression: at position 19"}},
+		{name: "SortExpression malformed", op: "SearchGameSessions", body: both(t, map[string]any{"FleetId": fleetID, "SortExpression": "maximumSessions"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"SortExpression: at position"}},
+		{name: "SearchGameSessions Limit 0", op: "SearchGameSessions", body: both(t, map[string]any{"FleetId": fleetID, "Limit": 0}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'limit'"}},
+
+		// Player sessions.
+		{name: "CreatePlayerSession without PlayerId", op: "CreatePlayerSession", body: both(t, map[string]any{"GameSessionId": fakeGameSession}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'playerId'", "not be null"}},
+		{name: "CreatePlayerSession without GameSessionId", op: "CreatePlayerSession", body: both(t, map[string]any{"PlayerId": "p1"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'gameSessionId'", "not be null"}},
+		{name: "PlayerData 2049 characters", op: "CreatePlayerSession", body: both(t, map[string]any{"GameSessionId": fakeGameSession, "PlayerId": "p1", "PlayerData": strings.Repeat("d", 2049)}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'playerData'", "less than or equal to 2048"}},
+		{name: "PlayerId empty", op: "CreatePlayerSession", body: both(t, map[string]any{"GameSessionId": fakeGameSession, "PlayerId": ""}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'playerId'", "greater than or equal to 1"}},
+		{name: "CreatePlayerSessions without PlayerIds", op: "CreatePlayerSessions", body: both(t, map[string]any{"GameSessionId": fakeGameSession}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'playerIds'", "not be null"}},
+		{name: "PlayerIds empty", op: "CreatePlayerSessions", body: both(t, map[string]any{"GameSessionId": fakeGameSession, "PlayerIds": []any{}}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'playerIds'", "greater than or equal to 1"}},
+		{name: "PlayerIds 26", op: "CreatePlayerSessions", body: both(t, map[string]any{"GameSessionId": fakeGameSession, "PlayerIds": manyStrings(26)}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'playerIds'", "less than or equal to 25"}},
+		{name: "PlayerIds element empty", op: "CreatePlayerSessions", body: both(t, map[string]any{"GameSessionId": fakeGameSession, "PlayerIds": []any{"p1", ""}}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'playerIds.2.member'"}},
+		{name: "PlayerIds a string", op: "CreatePlayerSessions", body: both(t, map[string]any{"GameSessionId": fakeGameSession, "PlayerIds": "p1"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"PlayerIds", "list"}},
+		{name: "PlayerDataMap value a number", op: "CreatePlayerSessions", body: both(t, map[string]any{"GameSessionId": fakeGameSession, "PlayerIds": []any{"p1"}, "PlayerDataMap": map[string]any{"p1": 5}}),
+			status: 400, code: "InvalidRequestException", mention: []string{"PlayerDataMap", "string"}},
+		{name: "PlayerDataMap value 2049 characters", op: "CreatePlayerSessions", body: both(t, map[string]any{"GameSessionId": fakeGameSession, "PlayerIds": []any{"p1"}, "PlayerDataMap": map[string]any{"p1": strings.Repeat("d", 2049)}}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'playerDataMap'", "less than or equal to 2048"}},
+		{name: "DescribePlayerSessions without a key", op: "DescribePlayerSessions", body: both(t, map[string]any{"Limit": 5}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'playerSessionId'", "'gameSessionId'", "'playerId'"}},
+		{name: "PlayerSessionId not a player session", op: "DescribePlayerSessions", body: both(t, map[string]any{"PlayerSessionId": "gsess-1"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'playerSessionId'", "pattern"}},
+		{name: "PlayerSessionStatusFilter unknown", op: "DescribePlayerSessions", body: both(t, map[string]any{"GameSessionId": fakeGameSession, "PlayerSessionStatusFilter": "GONE"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'playerSessionStatusFilter'", "TIMEDOUT"}},
+
+		// Utilization.
+		{name: "DescribeFleetUtilization FleetIds empty", op: "DescribeFleetUtilization", body: both(t, map[string]any{"FleetIds": []any{}}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'fleetIds'", "greater than or equal to 1"}},
+		{name: "DescribeFleetUtilization FleetIds element abc", op: "DescribeFleetUtilization", body: both(t, map[string]any{"FleetIds": []any{"abc"}}),
+			status: 400, code: "InvalidRequestException", mention: []string{"'fleetIds.1.member'", "pattern"}},
+		{name: "DescribeFleetUtilization NextToken not ours", op: "DescribeFleetUtilization", body: both(t, map[string]any{"NextToken": "%%%"}),
+			status: 400, code: "InvalidRequestException", mention: []string{"NextToken"}},
 	}
 
 	for _, tc := range tests {
@@ -415,4 +524,22 @@ func seedResources(t *testing.T, n *testNode) string {
 	must("RegisterCompute", map[string]any{"FleetId": fleetID, "ComputeName": "host-1", "IpAddress": "10.0.0.5", "Location": "custom-eu-west"})
 	must("CreateAlias", map[string]any{"Name": "live", "RoutingStrategy": map[string]any{"Type": "SIMPLE", "FleetId": fleetID}})
 	return fleetID
+}
+
+// manyProperties is n distinct game properties.
+func manyProperties(n int) []any {
+	out := make([]any, n)
+	for i := range out {
+		out[i] = map[string]any{"Key": fmt.Sprintf("k%d", i), "Value": "v"}
+	}
+	return out
+}
+
+// manyStrings is n distinct player ids.
+func manyStrings(n int) []any {
+	out := make([]any, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("p%d", i)
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -8,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/rallypoint/rallypoint/internal/fleet"
 )
 
 // A parity step is one call of a scripted session. Strings in the input of
@@ -19,6 +22,39 @@ type parityStep struct {
 	code  string            // the expected error type; "" for success
 	save  map[string]string // name -> dotted path in the response
 	label string            // to tell repeated operations apart
+	// local, when set, runs instead of a call: what a game server process
+	// does over the server SDK endpoint, played on the node's fleet
+	// service (which has no control-plane operation to do it with).
+	local func(t *testing.T, n *testNode, saved map[string]any)
+}
+
+// startProcess plays a game server process on a compute calling
+// ProcessReady.
+func startProcess(compute, processID string, port int) func(*testing.T, *testNode, map[string]any) {
+	return func(t *testing.T, n *testNode, saved map[string]any) {
+		t.Helper()
+		ref := fleet.ProcessRef{FleetID: saved["fleet"].(string), Compute: compute, ProcessID: processID}
+		if _, err := n.Fleets().ProcessReady(context.Background(), ref, fleet.ReadyInput{Port: port}); err != nil {
+			t.Fatalf("ProcessReady %s: %v", ref, err)
+		}
+	}
+}
+
+// activateSaved plays the game server hosting the saved game session
+// activating it.
+func activateSaved(name string) func(*testing.T, *testNode, map[string]any) {
+	return func(t *testing.T, n *testNode, saved map[string]any) {
+		t.Helper()
+		ctx := context.Background()
+		id := saved[name].(string)
+		gs, err := n.Fleets().GameSession(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.Fleets().ActivateGameSession(ctx, gs.Process(), id); err != nil {
+			t.Fatalf("ActivateGameSession %s: %v", id, err)
+		}
+	}
 }
 
 // parityScript walks every operation over a fleet's life: locations, an
@@ -67,6 +103,45 @@ var parityScript = []parityStep{
 	{op: "DescribeFleetCapacity", in: map[string]any{"FleetIds": []any{"$fleet"}}},
 	{op: "GetComputeAuthToken", in: map[string]any{"FleetId": "$fleet", "ComputeName": "eu-host-1"}},
 
+	// Game and player sessions, on one game server process per location.
+	{op: "ProcessReady", label: "eu-host-1", local: startProcess("eu-host-1", "pid-eu", 7777)},
+	{op: "ProcessReady", label: "us-host-1", local: startProcess("us-host-1", "pid-us", 7778)},
+	{op: "CreateGameSession", in: map[string]any{"FleetId": "$fleet", "Location": "custom-eu-west", "MaximumPlayerSessionCount": 3, "Name": "dusk",
+		"GameProperties":  []any{map[string]any{"Key": "mode", "Value": "ffa"}, map[string]any{"Key": "map", "Value": "harbor"}},
+		"GameSessionData": "seed=7", "CreatorId": "player-1", "IdempotencyToken": "parity-1"}, save: map[string]string{"gs1": "GameSession.GameSessionId"}},
+	{op: "CreateGameSession", in: map[string]any{"FleetId": "$fleet", "Location": "custom-eu-west", "MaximumPlayerSessionCount": 3, "Name": "dusk",
+		"GameProperties":  []any{map[string]any{"Key": "mode", "Value": "ffa"}, map[string]any{"Key": "map", "Value": "harbor"}},
+		"GameSessionData": "seed=7", "CreatorId": "player-1", "GameSessionId": "parity-1"}, label: "repeat"},
+	{op: "CreateGameSession", in: map[string]any{"FleetId": "$fleet", "Location": "custom-eu-west", "MaximumPlayerSessionCount": 4, "IdempotencyToken": "parity-1"}, code: "IdempotentParameterMismatchException", label: "token reused"},
+	{op: "CreateGameSession", in: map[string]any{"FleetId": "$fleet", "MaximumPlayerSessionCount": 4}, code: "InvalidRequestException", label: "no location"},
+	{op: "CreateGameSession", in: map[string]any{"FleetId": "$fleetArn", "Location": "custom-eu-west", "MaximumPlayerSessionCount": 4}, code: "FleetCapacityExceededException", label: "no idle process"},
+	{op: "CreatePlayerSession", in: map[string]any{"GameSessionId": "$gs1", "PlayerId": "alice"}, code: "InvalidGameSessionStatusException", label: "activating"},
+	{op: "ActivateGameSession", local: activateSaved("gs1")},
+	{op: "CreatePlayerSession", in: map[string]any{"GameSessionId": "$gs1", "PlayerId": "alice", "PlayerData": "tank"}, save: map[string]string{"ps1": "PlayerSession.PlayerSessionId"}},
+	{op: "CreatePlayerSessions", in: map[string]any{"GameSessionId": "$gs1", "PlayerIds": []any{"bob", "cho"}, "PlayerDataMap": map[string]any{"cho": "healer", "zed": "ignored"}}},
+	{op: "CreatePlayerSession", in: map[string]any{"GameSessionId": "$gs1", "PlayerId": "dan"}, code: "GameSessionFullException", label: "full"},
+	{op: "UpdateGameSession", in: map[string]any{"GameSessionId": "$gs1", "Name": "dusk-2", "MaximumPlayerSessionCount": 4, "ProtectionPolicy": "FullProtection",
+		"PlayerSessionCreationPolicy": "DENY_ALL", "GameProperties": []any{map[string]any{"Key": "mode", "Value": "tdm"}, map[string]any{"Key": "rank", "Value": "gold"}}}},
+	{op: "CreatePlayerSession", in: map[string]any{"GameSessionId": "$gs1", "PlayerId": "dan"}, code: "InvalidGameSessionStatusException", label: "DENY_ALL"},
+	{op: "DescribeGameSessionDetails", in: map[string]any{"GameSessionId": "$gs1"}},
+	{op: "CreateGameSession", in: map[string]any{"FleetId": "$fleet", "Location": "custom-us-east", "MaximumPlayerSessionCount": 2, "Name": "dawn"}, save: map[string]string{"gs2": "GameSession.GameSessionId"}, label: "us-east"},
+	{op: "ActivateGameSession", local: activateSaved("gs2"), label: "us-east"},
+	{op: "CreatePlayerSession", in: map[string]any{"GameSessionId": "$gs2", "PlayerId": "alice"}, label: "us-east"},
+	{op: "DescribeGameSessions", in: map[string]any{"FleetId": "$fleet", "Limit": 1}, save: map[string]string{"gsPage": "NextToken"}},
+	{op: "DescribeGameSessions", in: map[string]any{"FleetId": "$fleet", "Limit": 1, "NextToken": "$gsPage"}, label: "page 2"},
+	{op: "DescribeGameSessions", in: map[string]any{"FleetId": "$fleet", "StatusFilter": "ACTIVE", "Location": "custom-us-east"}, label: "ACTIVE in us-east"},
+	{op: "SearchGameSessions", in: map[string]any{"FleetId": "$fleet", "FilterExpression": "gameSessionProperties.mode = 'tdm' OR maximumSessions = 2", "SortExpression": "gameSessionName DESC"}},
+	{op: "SearchGameSessions", in: map[string]any{"FleetId": "$fleet", "FilterExpression": "hasAvailablePlayerSessions=true", "Limit": 50}, label: "open"},
+	{op: "SearchGameSessions", in: map[string]any{"FleetId": "$fleet", "FilterExpression": "maximumSessions >= 'ten'"}, code: "InvalidRequestException", label: "bad filter"},
+	{op: "DescribePlayerSessions", in: map[string]any{"PlayerSessionId": "$ps1"}},
+	{op: "DescribePlayerSessions", in: map[string]any{"PlayerId": "alice", "Limit": 1}, save: map[string]string{"psPage": "NextToken"}, label: "by player"},
+	{op: "DescribePlayerSessions", in: map[string]any{"PlayerId": "alice", "Limit": 1, "NextToken": "$psPage"}, label: "by player, page 2"},
+	{op: "DescribePlayerSessions", in: map[string]any{"GameSessionId": "$gs2", "PlayerSessionStatusFilter": "RESERVED"}, label: "by game session"},
+	{op: "DescribeFleetUtilization", in: map[string]any{"FleetIds": []any{"$fleet"}}},
+	{op: "TerminateGameSession", in: map[string]any{"GameSessionId": "$gs1", "TerminationMode": "FORCE_TERMINATE"}, code: "InvalidRequestException", label: "force"},
+	{op: "TerminateGameSession", in: map[string]any{"GameSessionId": "$gs1", "TerminationMode": "TRIGGER_ON_PROCESS_TERMINATE"}},
+	{op: "UpdateGameSession", in: map[string]any{"GameSessionId": "$gs1", "Name": "late"}, code: "InvalidGameSessionStatusException", label: "terminating"},
+
 	{op: "CreateAlias", in: map[string]any{"Name": "live", "Description": "players land here", "RoutingStrategy": map[string]any{"Type": "SIMPLE", "FleetId": "$fleet"}}, save: map[string]string{"alias": "Alias.AliasId", "aliasArn": "Alias.AliasArn"}},
 	{op: "ResolveAlias", in: map[string]any{"AliasId": "$alias"}},
 	{op: "ResolveAlias", in: map[string]any{"AliasId": "$aliasArn"}, label: "by ARN"},
@@ -85,6 +160,9 @@ var parityScript = []parityStep{
 	{op: "DeregisterCompute", in: map[string]any{"FleetId": "$fleet", "ComputeName": "us-host-1"}},
 	{op: "DeregisterCompute", in: map[string]any{"FleetId": "$fleet", "ComputeName": "us-host-2"}, label: "second"},
 	{op: "DeregisterCompute", in: map[string]any{"FleetId": "$fleet", "ComputeName": "us-host-2"}, code: "NotFoundException", label: "twice"},
+	// The game session on a deregistered compute ended with it.
+	{op: "DescribeGameSessions", in: map[string]any{"GameSessionId": "$gs2"}, label: "interrupted"},
+	{op: "DescribePlayerSessions", in: map[string]any{"GameSessionId": "$gs2"}, label: "interrupted"},
 	{op: "DeleteFleetLocations", in: map[string]any{"FleetId": "$fleet", "Locations": []any{"custom-us-east"}}},
 	{op: "DeregisterCompute", in: map[string]any{"FleetId": "$fleet", "ComputeName": "eu-host-1"}, label: "last"},
 	{op: "DeleteFleet", in: map[string]any{"FleetId": "$fleet"}},
@@ -117,6 +195,11 @@ func runParityScript(t *testing.T, p protocol) []parityResult {
 	ids := generatedValues{publicAddr: n.PublicAddr()}
 	out := make([]parityResult, 0, len(parityScript))
 	for i, s := range parityScript {
+		if s.local != nil {
+			s.local(t, n, saved)
+			out = append(out, parityResult{})
+			continue
+		}
 		resp := n.call(t, p, s.op, substitute(t, s.in, saved))
 		wantEncoding(t, p, resp)
 		what := fmt.Sprintf("%s step %d (%s %s)", p, i, s.op, s.label)
@@ -200,8 +283,10 @@ func lookup(v any, path string) (any, bool) {
 	return v, true
 }
 
-// generatedIDs are the ids a node makes up: fleet-<uuid>, alias-<uuid>.
-var generatedIDs = regexp.MustCompile(`\b(fleet|alias)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b`)
+// generatedIDs are the ids a node makes up: fleet-<uuid>, alias-<uuid>,
+// gsess-<uuid> (in game session ARNs), and player session ids, which hold
+// their fleet and game session and a random part.
+var generatedIDs = regexp.MustCompile(`\b(fleet|alias|gsess)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b|\bpsess-[A-Za-z0-9.-]+`)
 
 // generatedValues numbers generated ids in order of first appearance, so
 // that two sessions compare equal when they refer to the same things in
@@ -215,7 +300,7 @@ type generatedValues struct {
 // Members whose values are generated whatever the ids: times, and opaque
 // tokens.
 var (
-	timeMembers  = map[string]bool{"CreationTime": true, "LastUpdatedTime": true, "ExpirationTimestamp": true}
+	timeMembers  = map[string]bool{"CreationTime": true, "LastUpdatedTime": true, "ExpirationTimestamp": true, "TerminationTime": true}
 	tokenMembers = map[string]bool{"AuthToken": true, "NextToken": true}
 )
 
