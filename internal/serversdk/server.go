@@ -206,7 +206,10 @@ func (c *conn) run(ctx context.Context) {
 	c.resendPending(ctx)
 
 	var handlers sync.WaitGroup
-	defer handlers.Wait()
+	defer func() {
+		cancel() // stops the refresh loop and in-flight handlers' writes
+		handlers.Wait()
+	}()
 	handlers.Add(1)
 	go func() {
 		defer handlers.Done()
