@@ -41,6 +41,9 @@ type serveOptions struct {
 	logLevel     string
 	tokenTTL     time.Duration
 	drainTimeout time.Duration
+	reservation  time.Duration
+	activation   time.Duration
+	heartbeat    time.Duration
 }
 
 func newServeCmd() *cobra.Command {
@@ -98,6 +101,9 @@ func bindServeFlags(f *pflag.FlagSet, o *serveOptions) {
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.DurationVar(&o.tokenTTL, "compute-token-ttl", time.Hour, "how long GetComputeAuthToken tokens stay valid")
 	f.DurationVar(&o.drainTimeout, "drain-timeout", 10*time.Second, "how long shutdown waits for in-flight requests")
+	f.DurationVar(&o.reservation, "reservation-timeout", 60*time.Second, "how long a RESERVED player session waits for the game server to accept it before it is TIMEDOUT")
+	f.DurationVar(&o.activation, "activation-timeout", 600*time.Second, "how long a new game session may stay ACTIVATING before it and its process are ended")
+	f.DurationVar(&o.heartbeat, "heartbeat-timeout", 3*time.Minute, "how long a game server process may go without a heartbeat before it is ended (the SDKs beat every 50-70s)")
 }
 
 // resolve fills every flag the user did not set from the environment, then
@@ -229,6 +235,9 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, o serveOptions) err
 		AccessKeys:          keys,
 		InsecureDev:         o.insecureDev,
 		ComputeAuthTokenTTL: o.tokenTTL,
+		ReservationTimeout:  o.reservation,
+		ActivationTimeout:   o.activation,
+		HeartbeatTimeout:    o.heartbeat,
 		ShutdownTimeout:     o.drainTimeout,
 		Logger:              log,
 	})
