@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/gamelift"
 	"github.com/aws/aws-sdk-go-v2/service/gamelift/types"
 
+	"github.com/rallypoint/rallypoint/internal/fleet"
 	"github.com/rallypoint/rallypoint/internal/sigv4"
 )
 
@@ -226,5 +227,58 @@ func TestAWSCLI(t *testing.T) {
 	fa, err := sdk.DescribeFleetAttributes(ctx, &gamelift.DescribeFleetAttributesInput{FleetIds: []string{fleetID}})
 	if err != nil || len(fa.FleetAttributes) != 1 || fa.FleetAttributes[0].Status != types.FleetStatusActive {
 		t.Errorf("after the refused delete: %+v, %v", fa, err)
+	}
+}
+
+// TestAWSCLIGameSessions starts a game session and seats players with the
+// aws CLI, over AWS JSON 1.1, on a process played in-process (see
+// gameHost).
+func TestAWSCLIGameSessions(t *testing.T) {
+	t.Parallel()
+	n := startNode(t, "")
+	cli := newAWSCLI(t, n)
+	cli.ok("create-location", "--location-name", "custom-home-lab")
+	fleetID := str(t, cli.ok("create-fleet", "--name", "arena", "--compute-type", "ANYWHERE", "--locations", "Location=custom-home-lab"), "FleetAttributes.FleetId")
+	cli.ok("register-compute", "--fleet-id", fleetID, "--compute-name", "lab-host-1", "--ip-address", "192.168.1.20", "--location", "custom-home-lab")
+	ref := fleet.ProcessRef{FleetID: fleetID, Compute: "lab-host-1", ProcessID: "pid-1"}
+	if _, err := n.Fleets().ProcessReady(context.Background(), ref, fleet.ReadyInput{Port: 7777}); err != nil {
+		t.Fatal(err)
+	}
+
+	gs := cli.ok("create-game-session", "--fleet-id", fleetID, "--location", "custom-home-lab", "--maximum-player-session-count", "2",
+		"--name", "dusk", "--game-properties", "Key=mode,Value=ffa", "Key=map,Value=harbor", "--idempotency-token", "cli-1")
+	id := str(t, gs, "GameSession.GameSessionId")
+	if str(t, gs, "GameSession.Status") != "ACTIVATING" || str(t, gs, "GameSession.IpAddress") != "192.168.1.20" || str(t, gs, "GameSession.ComputeName") != "lab-host-1" {
+		t.Errorf("create-game-session printed %v", gs)
+	}
+	if port, _ := lookup(gs, "GameSession.Port"); port != float64(7777) {
+		t.Errorf("Port = %v", port)
+	}
+	if _, err := n.Fleets().ActivateGameSession(context.Background(), ref, id); err != nil {
+		t.Fatal(err)
+	}
+
+	d := cli.ok("describe-game-sessions", "--fleet-id", fleetID, "--status-filter", "ACTIVE")
+	sessions, _ := d["GameSessions"].([]any)
+	if len(sessions) != 1 || str(t, sessions[0].(map[string]any), "GameSessionId") != id || str(t, sessions[0].(map[string]any), "Name") != "dusk" {
+		t.Fatalf("describe-game-sessions printed %v", d)
+	}
+	found := cli.ok("search-game-sessions", "--fleet-id", fleetID, "--filter-expression", "gameSessionProperties.mode = 'ffa' AND hasAvailablePlayerSessions=true", "--sort-expression", "creationTimeMillis ASC")
+	if l, _ := found["GameSessions"].([]any); len(l) != 1 {
+		t.Errorf("search-game-sessions printed %v", found)
+	}
+
+	ps := cli.ok("create-player-sessions", "--game-session-id", id, "--player-ids", "ana", "ben", "--player-data-map", "ana=tank")
+	players, _ := ps["PlayerSessions"].([]any)
+	if len(players) != 2 || str(t, players[0].(map[string]any), "PlayerData") != "tank" || str(t, players[1].(map[string]any), "Status") != "RESERVED" {
+		t.Errorf("create-player-sessions printed %v", ps)
+	}
+	_, stderr, code := cli.run(nil, "create-player-session", "--game-session-id", id, "--player-id", "cho")
+	if code == 0 || !strings.Contains(stderr, "GameSessionFullException") {
+		t.Errorf("a third player: exit %d, stderr %q; want GameSessionFullException", code, stderr)
+	}
+	_, stderr, code = cli.run(nil, "search-game-sessions", "--fleet-id", fleetID, "--filter-expression", "maximumSessions >= 'ten'")
+	if code == 0 || !strings.Contains(stderr, "InvalidRequestException") || !strings.Contains(stderr, "FilterExpression: at position 19") {
+		t.Errorf("bad filter: exit %d, stderr %q", code, stderr)
 	}
 }

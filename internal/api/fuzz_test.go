@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -54,6 +55,15 @@ var fuzzInputs = []fuzzInput{
 	{"CreateLocation", decodeOnly[CreateLocationInput](), reflect.TypeFor[CreateLocationInput]()},
 	{"DeleteFleetLocations", decodeOnly[DeleteFleetLocationsInput](), reflect.TypeFor[DeleteFleetLocationsInput]()},
 	{"ListAliases", decodeOnly[ListAliasesInput](), reflect.TypeFor[ListAliasesInput]()},
+	{"CreateGameSession", decodeOnly[CreateGameSessionInput](), reflect.TypeFor[CreateGameSessionInput]()},
+	{"DescribeGameSessions", decodeOnly[DescribeGameSessionsInput](), reflect.TypeFor[DescribeGameSessionsInput]()},
+	{"UpdateGameSession", decodeOnly[UpdateGameSessionInput](), reflect.TypeFor[UpdateGameSessionInput]()},
+	{"TerminateGameSession", decodeOnly[TerminateGameSessionInput](), reflect.TypeFor[TerminateGameSessionInput]()},
+	{"SearchGameSessions", decodeOnly[SearchGameSessionsInput](), reflect.TypeFor[SearchGameSessionsInput]()},
+	{"CreatePlayerSession", decodeOnly[CreatePlayerSessionInput](), reflect.TypeFor[CreatePlayerSessionInput]()},
+	{"CreatePlayerSessions", decodeOnly[CreatePlayerSessionsInput](), reflect.TypeFor[CreatePlayerSessionsInput]()},
+	{"DescribePlayerSessions", decodeOnly[DescribePlayerSessionsInput](), reflect.TypeFor[DescribePlayerSessionsInput]()},
+	{"DescribeFleetUtilization", decodeOnly[DescribeFleetUtilizationInput](), reflect.TypeFor[DescribeFleetUtilizationInput]()},
 }
 
 // Placeholders of the same length as the ids a node generates: the
@@ -61,8 +71,11 @@ var fuzzInputs = []fuzzInput{
 // that seeds (and their mutations) reach existing resources. Equal lengths
 // keep CBOR length prefixes right.
 const (
-	seedFleetID = "fleet-00000000-0000-4000-8000-000000000000"
-	seedAliasID = "alias-00000000-0000-4000-8000-000000000000"
+	seedFleetID         = "fleet-00000000-0000-4000-8000-000000000000"
+	seedAliasID         = "alias-00000000-0000-4000-8000-000000000000"
+	seedGameSessionPart = "gsess-00000000-0000-4000-8000-000000000000"
+	seedGameSessionID   = "arn:rallypoint:gamelift:local::gamesession/" + seedFleetID + "/" + seedGameSessionPart
+	seedPlayerSessionID = "psess-" + seedFleetID + "." + seedGameSessionPart + ".0000000000000000"
 )
 
 // fuzzSeeds are valid inputs, by operation name.
@@ -95,6 +108,27 @@ var fuzzSeeds = []struct {
 	{"ResolveAlias", map[string]any{"AliasId": "arn:rallypoint:gamelift:local::alias/" + seedAliasID}},
 	{"DescribeCompute", map[string]any{"FleetId": seedFleetID, "ComputeName": "host-1"}},
 	{"GetComputeAuthToken", map[string]any{"FleetId": seedFleetID, "ComputeName": "host-1"}},
+	// Game and player sessions, before the seeds that delete what they use.
+	{"CreateGameSession", map[string]any{
+		"FleetId": seedFleetID, "Location": "custom-eu-west", "MaximumPlayerSessionCount": 4, "Name": "dusk",
+		"GameProperties":  []any{map[string]any{"Key": "mode", "Value": "ffa"}},
+		"GameSessionData": "d", "CreatorId": "c", "IdempotencyToken": "match-1",
+	}},
+	{"CreateGameSession", map[string]any{"AliasId": seedAliasID, "Location": "custom-us-east", "MaximumPlayerSessionCount": 2, "GameSessionId": "old-1"}},
+	{"DescribeGameSessions", map[string]any{"FleetId": seedFleetID, "Location": "custom-eu-west", "StatusFilter": "ACTIVE", "Limit": 2}},
+	{"DescribeGameSessionDetails", map[string]any{"GameSessionId": seedGameSessionID}},
+	{"UpdateGameSession", map[string]any{"GameSessionId": seedGameSessionID, "Name": "n", "MaximumPlayerSessionCount": 8,
+		"PlayerSessionCreationPolicy": "ACCEPT_ALL", "ProtectionPolicy": "FullProtection", "GameProperties": []any{map[string]any{"Key": "rank", "Value": "gold"}}}},
+	{"SearchGameSessions", map[string]any{"FleetId": seedFleetID, "FilterExpression": "hasAvailablePlayerSessions=true AND gameSessionProperties.mode = 'ffa'",
+		"SortExpression": "creationTimeMillis DESC", "Limit": 5}},
+	{"SearchGameSessions", map[string]any{"AliasId": seedAliasID, "Location": "custom-eu-west", "FilterExpression": "NOT (maximumSessions > 4 OR playerSessionCount = 0)"}},
+	{"CreatePlayerSession", map[string]any{"GameSessionId": seedGameSessionID, "PlayerId": "p1", "PlayerData": "d"}},
+	{"CreatePlayerSessions", map[string]any{"GameSessionId": seedGameSessionID, "PlayerIds": []any{"p2", "p3"}, "PlayerDataMap": map[string]any{"p2": "d"}}},
+	{"DescribePlayerSessions", map[string]any{"PlayerSessionId": seedPlayerSessionID}},
+	{"DescribePlayerSessions", map[string]any{"GameSessionId": seedGameSessionID, "PlayerSessionStatusFilter": "RESERVED", "Limit": 1}},
+	{"DescribePlayerSessions", map[string]any{"PlayerId": "p1"}},
+	{"DescribeFleetUtilization", map[string]any{"FleetIds": []any{seedFleetID}, "Limit": 1}},
+	{"TerminateGameSession", map[string]any{"GameSessionId": seedGameSessionID, "TerminationMode": "TRIGGER_ON_PROCESS_TERMINATE"}},
 	{"DeregisterCompute", map[string]any{"FleetId": seedFleetID, "ComputeName": "arn:rallypoint:gamelift:local::compute/host-1"}},
 	{"DescribeFleetCapacity", map[string]any{"FleetIds": []any{seedFleetID}}},
 	{"DescribeFleetLocationAttributes", map[string]any{"FleetId": seedFleetID, "Locations": []any{"custom-eu-west"}, "Limit": 1}},
@@ -372,9 +406,11 @@ func FuzzDecodeCBOR(f *testing.F) {
 // one resource of each kind, made once per fuzzing process.
 type fuzzServer struct {
 	*Server
-	ops     []string
-	fleetID string
-	aliasID string
+	ops             []string
+	fleetID         string
+	aliasID         string
+	gameSessionPart string // the game session id's last part
+	playerSessionID string
 }
 
 func newFuzzServer(f testing.TB) *fuzzServer {
@@ -412,17 +448,37 @@ func newFuzzServer(f testing.TB) *fuzzServer {
 	if err != nil {
 		f.Fatal(err)
 	}
-	if len(fl.ID) != len(seedFleetID) || len(a.ID) != len(seedAliasID) {
-		f.Fatalf("generated ids %s, %s do not have the placeholders' lengths", fl.ID, a.ID)
+	// An ACTIVE game session with a player, on one of two idle processes.
+	for i := range 2 {
+		ref := fleet.ProcessRef{FleetID: fl.ID, Compute: "host-1", ProcessID: fmt.Sprintf("pid-%d", i)}
+		if _, err := fleets.ProcessReady(ctx, ref, fleet.ReadyInput{Port: 7777 + i}); err != nil {
+			f.Fatal(err)
+		}
 	}
-	fs.fleetID, fs.aliasID = fl.ID, a.ID
+	gs, err := fleets.CreateGameSession(ctx, fleet.CreateGameSessionInput{FleetID: fl.ID, Location: "custom-eu-west", MaximumPlayerSessionCount: 4})
+	if err != nil {
+		f.Fatal(err)
+	}
+	if _, err := fleets.ActivateGameSession(ctx, gs.Process(), gs.ID); err != nil {
+		f.Fatal(err)
+	}
+	ps, err := fleets.CreatePlayerSessions(ctx, gs.ID, []fleet.NewPlayer{{PlayerID: "p0"}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	if len(fl.ID) != len(seedFleetID) || len(a.ID) != len(seedAliasID) || len(gs.ShortID) != len(seedGameSessionPart) || len(ps[0].ID) != len(seedPlayerSessionID) {
+		f.Fatalf("generated ids %s, %s, %s, %s do not have the placeholders' lengths", fl.ID, a.ID, gs.ID, ps[0].ID)
+	}
+	fs.fleetID, fs.aliasID, fs.gameSessionPart, fs.playerSessionID = fl.ID, a.ID, gs.ShortID, ps[0].ID
 	return fs
 }
 
 // serve sends one call the way a client of c would, without a signature.
 func (s *fuzzServer) serve(c codec, op string, body []byte) *httptest.ResponseRecorder {
+	body = bytes.ReplaceAll(body, []byte(seedPlayerSessionID), []byte(s.playerSessionID))
 	body = bytes.ReplaceAll(body, []byte(seedFleetID), []byte(s.fleetID))
 	body = bytes.ReplaceAll(body, []byte(seedAliasID), []byte(s.aliasID))
+	body = bytes.ReplaceAll(body, []byte(seedGameSessionPart), []byte(s.gameSessionPart))
 	var req *http.Request
 	if _, ok := c.(cborCodec); ok {
 		req = httptest.NewRequest(http.MethodPost, cborPathPrefix+op, bytes.NewReader(body))
