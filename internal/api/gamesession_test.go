@@ -160,6 +160,10 @@ func TestGameSessionLifecycle(t *testing.T) {
 	}
 	_, err = c.CreateGameSession(ctx, &gamelift.CreateGameSessionInput{FleetId: aws.String(h.fleetID), MaximumPlayerSessionCount: aws.Int32(4), Location: aws.String("custom-ap-south")})
 	wantAPIError[*types.InvalidRequestException](t, err)
+	_, err = c.CreateGameSession(ctx, &gamelift.CreateGameSessionInput{FleetId: aws.String(h.fleetID), MaximumPlayerSessionCount: aws.Int32(201), Location: aws.String("custom-eu-west")})
+	if e := wantAPIError[*types.InvalidRequestException](t, err); !strings.Contains(e.ErrorMessage(), "200") {
+		t.Errorf("message %q does not state the limit", e.ErrorMessage())
+	}
 
 	before := time.Now().Add(-time.Second)
 	gs := h.create(gamelift.CreateGameSessionInput{
