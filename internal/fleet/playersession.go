@@ -106,7 +106,7 @@ func (s *Service) CreatePlayerSessions(ctx context.Context, gameSessionID string
 			return newError(ErrInvalidGameSessionStatus, "Game session %s is not accepting new players (PlayerSessionCreationPolicy is DENY_ALL).", gs.ID)
 		}
 		if free := gs.MaximumPlayerSessionCount - gs.CurrentPlayerSessionCount(); len(players) > free {
-			return newError(ErrGameSessionFull, "Game session %s is full: %d of %d player slots are taken and %d more were asked for.", gs.ID, gs.CurrentPlayerSessionCount(), gs.MaximumPlayerSessionCount, len(players))
+			return newError(ErrGameSessionFull, "Game session %s is full: %d of %d player slots are taken and %d more were requested.", gs.ID, gs.CurrentPlayerSessionCount(), gs.MaximumPlayerSessionCount, len(players))
 		}
 		now := s.now()
 		for _, p := range players {

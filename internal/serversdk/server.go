@@ -184,9 +184,10 @@ type conn struct {
 
 	writeMu sync.Mutex // serialises frames
 
-	mu      sync.Mutex // guards expires and sub
-	expires time.Time
-	sub     *nats.Subscription
+	expires time.Time // of the token the socket was opened with
+
+	mu  sync.Mutex // guards sub
+	sub *nats.Subscription
 }
 
 func (c *conn) log() *slog.Logger {
@@ -325,29 +326,29 @@ func (c *conn) resendPending(ctx context.Context) {
 }
 
 // refreshLoop sends RefreshConnection with a fresh token before the
-// socket's token expires, and again each minute until the process has
-// moved to a new socket (the SDKs do not retry a failed refresh).
+// socket's token expires, and again each minute for as long as the process
+// stays on this socket: the SDKs move to a new socket and close this one
+// when they act on it, and do not retry a refresh that failed.
 func (c *conn) refreshLoop(ctx context.Context) {
+	next := c.expires.Add(-c.refreshLead(c.expires))
 	for {
-		c.mu.Lock()
-		expires := c.expires
-		c.mu.Unlock()
-		wait := expires.Add(-c.refreshLead(expires)).Sub(c.srv.cfg.Now())
-		t := time.NewTimer(wait)
+		t := time.NewTimer(next.Sub(c.srv.cfg.Now()))
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return
 		case <-t.C:
 		}
-		if err := c.refresh(ctx); err != nil {
+		if err := c.refresh(ctx); err != nil && ctx.Err() == nil {
 			c.log().Warn("could not send RefreshConnection; retrying in a minute", "error", err)
-			c.mu.Lock()
-			c.expires = c.srv.cfg.Now().Add(time.Minute + c.refreshLead(expires))
-			c.mu.Unlock()
 		}
+		next = c.srv.cfg.Now().Add(refreshRetry)
 	}
 }
+
+// refreshRetry is how long a process that was sent RefreshConnection has to
+// move before it is sent another.
+const refreshRetry = time.Minute
 
 func (c *conn) refreshLead(expires time.Time) time.Duration {
 	if lead := c.srv.cfg.RefreshLead; lead > 0 {
@@ -374,11 +375,6 @@ func (c *conn) refresh(ctx context.Context) error {
 	if err := c.write(ctx, frame); err != nil {
 		return err
 	}
-	// If the process stays on this socket, it is asked again before the
-	// new token's own expiry.
-	c.mu.Lock()
-	c.expires = t.Expires
-	c.mu.Unlock()
 	c.log().Info("sent RefreshConnection", "token_expires", t.Expires)
 	return nil
 }
