@@ -290,6 +290,8 @@ func (s *Service) checkProcess(ctx context.Context, key string) error {
 		reason = "did not call ProcessEnding by its termination time"
 	case !now.Before(p.LastBeat.Add(s.cfg.HeartbeatTimeout)):
 		reason = fmt.Sprintf("no heartbeat for %s", now.Sub(p.LastBeat).Round(time.Second))
+	case p.Healthy && !now.Before(p.LastBeat.Add(s.unhealthyAfter())):
+		return s.markSilent(ctx, p)
 	default:
 		s.scheduleProcess(p)
 		return nil
@@ -306,12 +308,46 @@ func (s *Service) checkProcess(ctx context.Context, key string) error {
 // its id's reuse.
 const processRetention = time.Hour
 
+// unhealthyAfter is how long without a heartbeat makes a process
+// unhealthy (no new game sessions) before it is given up on at
+// HeartbeatTimeout: half of it, so that one missed beat (the SDKs beat
+// every 50-70 s) is enough with the default of 3 minutes.
+func (s *Service) unhealthyAfter() time.Duration { return s.cfg.HeartbeatTimeout / 2 }
+
+// markSilent marks a process that has missed its heartbeat unhealthy, so
+// that it is given no new game session; a heartbeat makes it healthy
+// again.
+func (s *Service) markSilent(ctx context.Context, seen Process) error {
+	ref := seen.Ref()
+	unlock := s.locks.lock(ref.key())
+	p, err := engine.Mutate(ctx, s.cfg.Computes, ref.key(), func(p *Process) error {
+		if p.Status == ProcessTerminated || !p.LastBeat.Equal(seen.LastBeat) {
+			return errNoChange // it beat or ended meanwhile
+		}
+		p.Healthy = false
+		return nil
+	})
+	unlock()
+	switch {
+	case errors.Is(err, errNoChange), errors.Is(err, engine.ErrNotFound):
+		return nil
+	case err != nil:
+		return err
+	}
+	s.log.Warn("server process missed its heartbeat; marked unhealthy", "fleet", ref.FleetID, "compute", ref.Compute, "process", ref.ProcessID, "last_heartbeat", p.LastBeat)
+	s.scheduleProcess(p)
+	return nil
+}
+
 func (s *Service) scheduleProcess(p Process) {
 	if p.Status == ProcessTerminated {
 		s.timers.schedule(timerProcess, p.Ref().key(), p.EndedAt.Add(processRetention+time.Second))
 		return
 	}
 	at := p.LastBeat.Add(s.cfg.HeartbeatTimeout)
+	if p.Healthy {
+		at = p.LastBeat.Add(s.unhealthyAfter())
+	}
 	if p.Status == ProcessTerminating && p.TerminationTime.Before(at) {
 		at = p.TerminationTime
 	}

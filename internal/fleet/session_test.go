@@ -364,9 +364,28 @@ func TestReservationDeadlineSurvivesRestart(t *testing.T) {
 	})
 }
 
+// TestSilentProcessIsMarkedUnhealthy: a process that misses its
+// heartbeat gets no new game session; one that beats again does.
+func TestSilentProcessIsMarkedUnhealthy(t *testing.T) {
+	ctx := context.Background()
+	env := newSessionEnv(t, func(c *fleet.Config) { c.HeartbeatTimeout = 2 * time.Second })
+	ref := env.ready(t, "quiet", 7000)
+	eventually(t, "the silent process to be marked unhealthy", func() bool {
+		p, err := env.s.Process(ctx, ref)
+		return err == nil && !p.Healthy && p.Status == fleet.ProcessActive
+	})
+	if _, err := env.s.CreateGameSession(ctx, fleet.CreateGameSessionInput{FleetID: env.fleetID, Location: "custom-lab", MaximumPlayerSessionCount: 2}); !errors.Is(err, fleet.ErrFleetCapacityExceeded) {
+		t.Fatalf("game session on an unhealthy process: err = %v, want FleetCapacityExceeded", err)
+	}
+	if err := env.s.Heartbeat(ctx, ref, true); err != nil {
+		t.Fatal(err)
+	}
+	env.create(t, 2)
+}
+
 func TestLostProcessEndsItsGameSession(t *testing.T) {
 	ctx := context.Background()
-	env := newSessionEnv(t, func(c *fleet.Config) { c.HeartbeatTimeout = 400 * time.Millisecond })
+	env := newSessionEnv(t, func(c *fleet.Config) { c.HeartbeatTimeout = 2 * time.Second })
 	ref, active := env.activeSession(t, "beating-then-silent", 2)
 	env.ready(t, "never-activated", 7001)
 	activating := env.create(t, 2)
@@ -374,6 +393,10 @@ func TestLostProcessEndsItsGameSession(t *testing.T) {
 	if _, err := env.s.AcceptPlayerSession(ctx, ref, active.ID, ps.ID); err != nil {
 		t.Fatal(err)
 	}
+	eventually(t, "the silent process to be marked unhealthy", func() bool {
+		p, err := env.s.Process(ctx, ref)
+		return err == nil && (!p.Healthy || p.Status == fleet.ProcessTerminated)
+	})
 	eventually(t, "both game sessions to end", func() bool {
 		a, _ := env.s.GameSession(ctx, active.ID)
 		b, _ := env.s.GameSession(ctx, activating.ID)
@@ -397,9 +420,9 @@ func TestLostProcessEndsItsGameSession(t *testing.T) {
 
 func TestHeartbeatsKeepAProcess(t *testing.T) {
 	ctx := context.Background()
-	env := newSessionEnv(t, func(c *fleet.Config) { c.HeartbeatTimeout = 300 * time.Millisecond })
+	env := newSessionEnv(t, func(c *fleet.Config) { c.HeartbeatTimeout = time.Second })
 	ref, gs := env.activeSession(t, "p", 2)
-	until := time.Now().Add(time.Second)
+	until := time.Now().Add(1500 * time.Millisecond)
 	for time.Now().Before(until) {
 		if err := env.s.Heartbeat(ctx, ref, true); err != nil {
 			t.Fatal(err)
