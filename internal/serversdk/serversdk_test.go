@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -372,4 +373,49 @@ func TestRefreshConnectionBeforeTheTokenExpires(t *testing.T) {
 	defer ws.CloseNow()
 	c2 := &sdkConn{t: t, ws: ws}
 	c2.ok("HeartbeatServerProcess", "r2", `,"HealthStatus":true`)
+}
+
+// TestPushesCrossNodes: with two nodes over one NATS, a game session
+// created through one node reaches a game server connected to the other,
+// and the server's calls through its node change the state both see.
+func TestPushesCrossNodes(t *testing.T) {
+	ctx := context.Background()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	natsAddr := ln.Addr().String()
+	ln.Close()
+	a := start(t, func(c *node.Config) { c.NodeID = "node-a"; c.NATSListen = natsAddr })
+	b, err := node.Start(ctx, node.Config{
+		DataDir:     t.TempDir(),
+		Listen:      "127.0.0.1:0",
+		AdminListen: "127.0.0.1:0",
+		NATSURL:     "nats://" + natsAddr,
+		NodeID:      "node-b",
+		InsecureDev: true,
+		Logger:      slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Shutdown(context.Background()) })
+
+	// The game server dials node B.
+	onB := &env{n: b, fleetID: a.fleetID, token: a.token}
+	c := onB.dial(t, "proc-1")
+	c.ok("ActivateServerProcess", "r1", `,"SdkVersion":"5.6.0","SdkLanguage":"Go","Port":7777`)
+
+	gs, err := a.n.Fleets().CreateGameSession(ctx, fleet.CreateGameSessionInput{FleetID: a.fleetID, Location: "custom-lab", MaximumPlayerSessionCount: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if push := c.read(); push["Action"] != "CreateGameSession" || push["GameSessionId"] != gs.ID {
+		t.Fatalf("push through node B = %v", push)
+	}
+	c.ok("ActivateGameSession", "r2", `,"GameSessionId":"`+gs.ID+`"`)
+	got, err := a.n.Fleets().GameSession(ctx, gs.ID)
+	if err != nil || got.Status != fleet.GameSessionActive {
+		t.Fatalf("node A sees the game session as %s, %v", got.Status, err)
+	}
 }
