@@ -90,7 +90,10 @@
 //
 // Pushes run the game's callbacks in goroutines of their own, so a callback
 // may call the Process, and even Destroy it. Game session pushes that arrive
-// before ProcessReady succeeds, or after ProcessEnding, are ignored.
+// before ProcessReady succeeds, or after ProcessEnding, are ignored, and so
+// is a CreateGameSession for the game session the process already has (the
+// service sends one again after a reconnect if it was not activated yet):
+// OnStartGameSession runs once per game session.
 // Heartbeats (HeartbeatServerProcess with OnHealthCheck's answer) go out
 // when ProcessReady succeeds and then every 60 s ± 10 s. Destroy stops and
 // waits for every goroutine of the Process except running callbacks.

@@ -25,6 +25,14 @@ func (p *Process) handlePush(action string, data []byte) {
 			log.Warn("game session pushed to a process that is not ready; ignored", "game_session", gs.GameSessionID)
 			return
 		}
+		if gs.GameSessionID != "" && gs.GameSessionID == p.gameSessionID {
+			// The service sends a game session it has not seen activated
+			// again when the process reconnects, in case the first push was
+			// lost; the game has it already.
+			p.mu.Unlock()
+			log.Info("game session pushed again; already started, ignored", "game_session", gs.GameSessionID)
+			return
+		}
 		p.gameSessionID = gs.GameSessionID
 		cb := p.params.OnStartGameSession
 		p.mu.Unlock()

@@ -46,7 +46,8 @@ type LogParameters struct {
 // OnHealthCheck.
 type ProcessParameters struct {
 	// OnStartGameSession is called with a new game session placed on this
-	// process. Call ActivateGameSession when the game is ready for players.
+	// process, once per game session even if the service sends it again.
+	// Call ActivateGameSession when the game is ready for players.
 	OnStartGameSession func(GameSession)
 	// OnUpdateGameSession is called when a game session's matchmaker data
 	// changes or a match backfill ends.
