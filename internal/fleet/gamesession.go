@@ -288,13 +288,28 @@ func (s *Service) checkCreatorLimit(ctx context.Context, f Fleet, creator string
 // process record, so two callers (two API calls, two placements, two
 // nodes) can never take the same process.
 func (s *Service) claimProcess(ctx context.Context, fleetID, location, gsKey string) (Process, error) {
+	// The cache answers fast but may lag behind a process that has just
+	// become ready; before saying there is no capacity, storage is read.
+	if idle, ok := s.procs.idle(fleetID, location); ok {
+		if p, ok, err := s.claimOneOf(ctx, idle, gsKey); ok || err != nil {
+			return p, err
+		}
+	}
 	procs, err := s.processes(ctx, fleetID)
 	if err != nil {
 		return Process{}, err
 	}
-	// Start at a random idle process so that concurrent callers spread
-	// out instead of all racing for the first one.
 	idle := slices.DeleteFunc(procs, func(p Process) bool { return p.Location != location || !p.idle() })
+	if p, ok, err := s.claimOneOf(ctx, idle, gsKey); ok || err != nil {
+		return p, err
+	}
+	return Process{}, newError(ErrFleetCapacityExceeded, "No idle server process in location %s of fleet %s can host a new game session; start more game servers or retry.", location, fleetID)
+}
+
+// claimOneOf claims the first of the candidates that is still idle.
+func (s *Service) claimOneOf(ctx context.Context, idle []Process, gsKey string) (Process, bool, error) {
+	// Start at a random candidate so that concurrent callers spread out
+	// instead of all racing for the first one.
 	if len(idle) > 0 {
 		start := rand.IntN(len(idle))
 		idle = append(idle[start:], idle[:start]...)
@@ -310,11 +325,11 @@ func (s *Service) claimProcess(ctx context.Context, fleetID, location, gsKey str
 			if errors.Is(err, engine.ErrStale) {
 				continue
 			}
-			return Process{}, fmt.Errorf("claim process %s: %w", p.Ref(), err)
+			return Process{}, false, fmt.Errorf("claim process %s: %w", p.Ref(), err)
 		}
-		return p, nil
+		return p, true, nil
 	}
-	return Process{}, newError(ErrFleetCapacityExceeded, "No idle server process in location %s of fleet %s can host a new game session; start more game servers or retry.", location, fleetID)
+	return Process{}, false, nil
 }
 
 // releaseProcess undoes a claim that did not lead to a game session.

@@ -124,6 +124,7 @@ type Service struct {
 	tokenKey []byte
 	locks    stripes
 	timers   *timers
+	procs    processCache
 }
 
 // DefaultRegion is the home region when none is configured.

@@ -22,7 +22,7 @@ type sessionEnv struct {
 	stop    context.CancelFunc
 }
 
-func newSessionEnv(t *testing.T, tweak func(*fleet.Config)) *sessionEnv {
+func newSessionEnv(t testing.TB, tweak func(*fleet.Config)) *sessionEnv {
 	t.Helper()
 	e := enginetest.Open(t)
 	env := &sessionEnv{e: e}
@@ -34,7 +34,7 @@ func newSessionEnv(t *testing.T, tweak func(*fleet.Config)) *sessionEnv {
 
 // start builds a service over env's engine and runs its deadlines until
 // the test ends (or env.stop).
-func (env *sessionEnv) start(t *testing.T, tweak func(*fleet.Config)) *fleet.Service {
+func (env *sessionEnv) start(t testing.TB, tweak func(*fleet.Config)) *fleet.Service {
 	t.Helper()
 	cfg := fleet.Config{
 		Config:       env.e.Bucket(engine.BucketConfig),
@@ -58,7 +58,7 @@ func (env *sessionEnv) start(t *testing.T, tweak func(*fleet.Config)) *fleet.Ser
 	return s
 }
 
-func (env *sessionEnv) ready(t *testing.T, pid string, port int) fleet.ProcessRef {
+func (env *sessionEnv) ready(t testing.TB, pid string, port int) fleet.ProcessRef {
 	t.Helper()
 	ref := fleet.ProcessRef{FleetID: env.fleetID, Compute: "host-1", ProcessID: pid}
 	if _, err := env.s.ProcessReady(context.Background(), ref, fleet.ReadyInput{Port: port, SDKLanguage: "Go"}); err != nil {
@@ -67,7 +67,7 @@ func (env *sessionEnv) ready(t *testing.T, pid string, port int) fleet.ProcessRe
 	return ref
 }
 
-func (env *sessionEnv) create(t *testing.T, max int) fleet.GameSession {
+func (env *sessionEnv) create(t testing.TB, max int) fleet.GameSession {
 	t.Helper()
 	gs, err := env.s.CreateGameSession(context.Background(), fleet.CreateGameSessionInput{FleetID: env.fleetID, Location: "custom-lab", MaximumPlayerSessionCount: max, Name: "match"})
 	if err != nil {
@@ -77,7 +77,7 @@ func (env *sessionEnv) create(t *testing.T, max int) fleet.GameSession {
 }
 
 // activeSession readies a process and gives it an ACTIVE game session.
-func (env *sessionEnv) activeSession(t *testing.T, pid string, max int) (fleet.ProcessRef, fleet.GameSession) {
+func (env *sessionEnv) activeSession(t testing.TB, pid string, max int) (fleet.ProcessRef, fleet.GameSession) {
 	t.Helper()
 	ref := env.ready(t, pid, 7000)
 	gs := env.create(t, max)

@@ -105,8 +105,15 @@ func (q *timerQueue) Pop() any {
 
 // Run acts on deadlines until ctx ends: it fires timers, and rescans the
 // stored records on start and every RescanInterval while this node holds
-// the rescan lease. The node runs it for as long as it serves.
+// the rescan lease. It also keeps the in-memory view of server processes
+// that finding an idle one reads. The node runs it for as long as it
+// serves.
 func (s *Service) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wg.Go(func() { s.procs.watch(ctx, s.cfg.Computes, s.log.Warn) })
 	rescan := time.NewTicker(s.cfg.RescanInterval)
 	defer rescan.Stop()
 	s.rescan(ctx)

@@ -33,7 +33,7 @@ func newService(t *testing.T, e *engine.Engine, c *clock) *fleet.Service {
 }
 
 // setupCompute creates a location, a fleet and one compute in it.
-func setupCompute(t *testing.T, s *fleet.Service) fleet.Compute {
+func setupCompute(t testing.TB, s *fleet.Service) fleet.Compute {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := s.CreateLocation(ctx, "custom-lab", nil); err != nil {
