@@ -151,12 +151,6 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		n.closeListeners()
 		return nil, fmt.Errorf("start fleet service: %w", err)
 	}
-	n.sdk, err = serversdk.New(serversdk.Config{Fleets: n.fleets, Router: router, Logger: cfg.Logger})
-	if err != nil {
-		n.engine.Close()
-		n.closeListeners()
-		return nil, err
-	}
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
@@ -168,6 +162,12 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		}, n.engineUp),
 		buildInfoGauge(),
 	)
+	n.sdk, err = serversdk.New(serversdk.Config{Fleets: n.fleets, Router: router, Metrics: serversdk.NewMetrics(reg), Logger: cfg.Logger})
+	if err != nil {
+		n.engine.Close()
+		n.closeListeners()
+		return nil, err
+	}
 	keys := make(map[string]sigv4.Credentials, len(cfg.AccessKeys))
 	for _, k := range cfg.AccessKeys {
 		keys[k.AccessKeyID] = k

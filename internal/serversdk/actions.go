@@ -74,6 +74,7 @@ func (c *conn) handle(ctx context.Context, data []byte) {
 		}
 		result = nil
 	}
+	c.srv.cfg.Metrics.request(env.Action, rep.StatusCode)
 	frame, err := encodeReply(rep, result)
 	if err != nil {
 		c.log().Error("cannot encode reply", "action", env.Action, "error", err)

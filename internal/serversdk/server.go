@@ -43,7 +43,9 @@ type Config struct {
 	// Backfill serves StartMatchBackfill and StopMatchBackfill; nil
 	// answers that the matchmaking configuration does not exist.
 	Backfill Backfiller
-	Now      func() time.Time
+	// Metrics, if set, counts connections, requests and pushes.
+	Metrics *Metrics
+	Now     func() time.Time
 	Logger   *slog.Logger
 }
 
@@ -93,11 +95,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	token := q.Get("Authorization")
 	for name, v := range map[string]string{"FleetId": ref.FleetID, "ComputeId": ref.Compute, "pID": ref.ProcessID, "Authorization": token} {
 		if v == "" {
+			s.cfg.Metrics.refusal(http.StatusBadRequest)
 			http.Error(w, "missing query parameter "+name+": the server SDK sends pID, ComputeId, FleetId and Authorization", http.StatusBadRequest)
 			return
 		}
 	}
 	if token == "SigV4" {
+		s.cfg.Metrics.refusal(http.StatusForbidden)
 		http.Error(w, "SigV4-signed server SDK connections are not supported: pass the compute auth token from GetComputeAuthToken as AuthToken", http.StatusForbidden)
 		return
 	}
@@ -107,6 +111,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if errors.Is(err, fleet.ErrForbidden) {
 			status = http.StatusForbidden
 		}
+		s.cfg.Metrics.refusal(status)
 		s.log.Info("server SDK connection refused", "fleet", ref.FleetID, "compute", ref.Compute, "process", ref.ProcessID, "remote", r.RemoteAddr, "error", err)
 		http.Error(w, err.Error(), status)
 		return
@@ -133,6 +138,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.untrack(c)
+	s.cfg.Metrics.connected(1)
+	defer s.cfg.Metrics.connected(-1)
 	c.run(r.Context())
 }
 
@@ -307,6 +314,7 @@ func (c *conn) sendPush(ctx context.Context, p fleet.Push) error {
 	if err := c.write(ctx, frame); err != nil {
 		return fmt.Errorf("write %s: %w", p.Kind, err)
 	}
+	c.srv.cfg.Metrics.pushed(string(p.Kind))
 	c.log().Debug("pushed", "push", string(p.Kind))
 	return nil
 }
@@ -375,6 +383,7 @@ func (c *conn) refresh(ctx context.Context) error {
 	if err := c.write(ctx, frame); err != nil {
 		return err
 	}
+	c.srv.cfg.Metrics.pushed("RefreshConnection")
 	c.log().Info("sent RefreshConnection", "token_expires", t.Expires)
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -297,6 +298,24 @@ func TestSessionOverTheWire(t *testing.T) {
 	got, err := f.GameSession(ctx, gs.ID)
 	if err != nil || got.Status != fleet.GameSessionTerminated {
 		t.Fatalf("game session after TerminateServerProcess = %s, %v", got.Status, err)
+	}
+
+	resp, err := http.Get("http://" + e.n.AdminAddr() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{
+		`rallypoint_serversdk_requests_total{action="AcceptPlayerSession",status="200"} 1`,
+		`rallypoint_serversdk_requests_total{action="AcceptPlayerSession",status="400"} 2`,
+		`rallypoint_serversdk_requests_total{action="unknown",status="400"} 1`,
+		`rallypoint_serversdk_pushes_total{action="CreateGameSession"} 1`,
+		`rallypoint_serversdk_connections 1`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("metrics lack %s", want)
+		}
 	}
 }
 
