@@ -46,7 +46,7 @@ type Config struct {
 	// Metrics, if set, counts connections, requests and pushes.
 	Metrics *Metrics
 	Now     func() time.Time
-	Logger   *slog.Logger
+	Logger  *slog.Logger
 }
 
 // Backfiller runs match backfill requests from game servers.
