@@ -99,6 +99,11 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	if !engine.ValidNodeID(cfg.NodeID) {
 		return nil, fmt.Errorf("node id %q: use letters, digits, '-' and '_' only (64 at most)", cfg.NodeID)
 	}
+	if cfg.Region != "" && !validRegion(cfg.Region) {
+		// The region is part of every ARN, and the server SDKs check game
+		// session ARNs against [a-zA-Z0-9:/-].
+		return nil, fmt.Errorf("region %q: use lower-case letters, digits and '-' only (64 at most)", cfg.Region)
+	}
 	if len(cfg.AccessKeys) == 0 && !cfg.InsecureDev {
 		return nil, errors.New("no access key configured: control-plane calls could never be verified")
 	}
@@ -229,6 +234,18 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		n.log.Warn("INSECURE DEV MODE: unsigned control-plane calls are accepted; anyone who reaches the admin listener can change fleets. Never use --insecure-dev outside a development machine.")
 	}
 	return n, nil
+}
+
+func validRegion(r string) bool {
+	if len(r) > 64 {
+		return false
+	}
+	for _, c := range r {
+		if !(c == '-' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {

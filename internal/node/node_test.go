@@ -137,6 +137,7 @@ func TestStartRefusals(t *testing.T) {
 		{"no access key", node.Config{Listen: "127.0.0.1:0", AdminListen: "127.0.0.1:0"}, "no access key"},
 		{"bad node id", node.Config{Listen: "127.0.0.1:0", AdminListen: "127.0.0.1:0", AccessKeys: []sigv4.Credentials{key}, NodeID: "a.b"}, "node id"},
 		{"port in use", node.Config{Listen: busy.Addr().String(), AdminListen: "127.0.0.1:0", AccessKeys: []sigv4.Credentials{key}}, "public listener"},
+		{"bad region", node.Config{Listen: "127.0.0.1:0", AdminListen: "127.0.0.1:0", AccessKeys: []sigv4.Credentials{key}, Region: "eu_west.1"}, "region"},
 		{"bad public url", node.Config{Listen: "127.0.0.1:0", AdminListen: "127.0.0.1:0", AccessKeys: []sigv4.Credentials{key}, PublicURL: "http://x"}, "public URL"},
 	}
 	for _, tc := range tests {
