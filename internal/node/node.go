@@ -73,8 +73,8 @@ type Node struct {
 	sdk      *serversdk.Server
 	control  *api.Server
 	stopRun  context.CancelFunc
-	public   *http.Server
-	admin    *http.Server
+	public   *httpServer
+	admin    *httpServer
 	pubLn    net.Listener
 	adminLn  net.Listener
 	serveErr chan error
@@ -248,16 +248,51 @@ func validRegion(r string) bool {
 	return true
 }
 
-func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
-	return &http.Server{
+// httpServer is an http.Server that also closes, on shutdown, connections
+// that were opened but never sent a request: http.Server.Shutdown waits up
+// to 5 s for those, as clients that pre-open connections leave them.
+type httpServer struct {
+	*http.Server
+	mu    sync.Mutex // guards fresh
+	fresh map[net.Conn]struct{}
+}
+
+func newHTTPServer(h http.Handler, log *slog.Logger) *httpServer {
+	s := &httpServer{fresh: make(map[net.Conn]struct{})}
+	s.Server = &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ConnState: func(c net.Conn, state http.ConnState) {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if state == http.StateNew {
+				s.fresh[c] = struct{}{}
+			} else {
+				delete(s.fresh, c)
+			}
+		},
 	}
+	return s
 }
 
-func (n *Node) serve(srv *http.Server, ln net.Listener) {
+// Shutdown stops the server as http.Server.Shutdown does, but gives
+// connections that have not sent a request only a moment (in case one is
+// on its way) instead of 5 s.
+func (s *httpServer) Shutdown(ctx context.Context) error {
+	t := time.AfterFunc(250*time.Millisecond, func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for c := range s.fresh {
+			c.Close()
+		}
+	})
+	defer t.Stop()
+	return s.Server.Shutdown(ctx)
+}
+
+func (n *Node) serve(srv *httpServer, ln net.Listener) {
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
@@ -368,7 +403,7 @@ func (n *Node) Shutdown(ctx context.Context) error {
 	// Server SDK sockets are hijacked connections that http.Server does
 	// not drain; they are told to reconnect elsewhere first.
 	n.sdk.Close()
-	for _, srv := range []*http.Server{n.public, n.admin} {
+	for _, srv := range []*httpServer{n.public, n.admin} {
 		if err := srv.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("drain listener: %w", err))
 			srv.Close()
