@@ -44,6 +44,7 @@ type serveOptions struct {
 	reservation  time.Duration
 	activation   time.Duration
 	heartbeat    time.Duration
+	retention    time.Duration
 }
 
 func newServeCmd() *cobra.Command {
@@ -103,6 +104,7 @@ func bindServeFlags(f *pflag.FlagSet, o *serveOptions) {
 	f.DurationVar(&o.drainTimeout, "drain-timeout", 10*time.Second, "how long shutdown waits for in-flight requests")
 	f.DurationVar(&o.reservation, "reservation-timeout", 60*time.Second, "how long a RESERVED player session waits for the game server to accept it before it is TIMEDOUT")
 	f.DurationVar(&o.activation, "activation-timeout", 600*time.Second, "how long a new game session may stay ACTIVATING before it and its process are ended")
+	f.DurationVar(&o.retention, "session-retention", 30*24*time.Hour, "how long ended game sessions and their player sessions stay readable")
 	f.DurationVar(&o.heartbeat, "heartbeat-timeout", 3*time.Minute, "how long a game server process may go without a heartbeat before it is ended (the SDKs beat every 50-70s)")
 }
 
@@ -238,6 +240,7 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, o serveOptions) err
 		ReservationTimeout:  o.reservation,
 		ActivationTimeout:   o.activation,
 		HeartbeatTimeout:    o.heartbeat,
+		SessionRetention:    o.retention,
 		ShutdownTimeout:     o.drainTimeout,
 		Logger:              log,
 	})

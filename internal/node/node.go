@@ -54,6 +54,7 @@ type Config struct {
 	ReservationTimeout time.Duration
 	ActivationTimeout  time.Duration
 	HeartbeatTimeout   time.Duration
+	SessionRetention   time.Duration
 	// ShutdownTimeout bounds how long in-flight requests may take to finish
 	// on shutdown. Zero means 10 s.
 	ShutdownTimeout time.Duration
@@ -149,6 +150,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		ReservationTimeout: cfg.ReservationTimeout,
 		ActivationTimeout:  cfg.ActivationTimeout,
 		HeartbeatTimeout:   cfg.HeartbeatTimeout,
+		Retention:          cfg.SessionRetention,
 		Logger:             cfg.Logger,
 	})
 	if err != nil {
