@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/google/uuid"
 	"github.com/nats-io/nats.go"
 
 	"github.com/rallypoint/rallypoint/internal/fleet"
@@ -130,7 +131,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		expires:  expires,
 		language: q.Get("sdkLanguage"),
 		version:  q.Get("sdkVersion"),
-		id:       fmt.Sprintf("%p", ws),
+		id:       uuid.NewString(), // unique across nodes, for supersede messages
 		sem:      make(chan struct{}, s.cfg.MaxInFlight),
 	}
 	if !s.track(c) {
