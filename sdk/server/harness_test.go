@@ -355,7 +355,7 @@ type relay struct {
 	refused  int
 	// ended counts connections that ended without the test cutting them.
 	ended int
-	wg           sync.WaitGroup
+	wg    sync.WaitGroup
 }
 
 func newRelay(t *testing.T, upstream string) *relay {

@@ -1,9 +1,11 @@
 package server
 
-// A small stand-in for the service side of the protocol (internal/serversdk),
-// written from the wire notes, so that the socket behaviour of this package
-// can be tested before the real service exists. Integration tests against
-// the real service will replace it.
+// A misbehaving peer: a WebSocket endpoint that plays the service side of
+// the protocol exactly as a test scripts it, so that the tests in
+// misbehaviour_test.go can send what rallypoint's real service never sends
+// (malformed or late replies, odd status and close codes). It is not a
+// stand-in for the service: tests of correct behaviour run against a real
+// node in service_test.go.
 
 import (
 	"context"

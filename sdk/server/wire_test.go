@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -240,5 +241,26 @@ func mustUnmarshal(t *testing.T, s string, v any) {
 	t.Helper()
 	if err := json.Unmarshal([]byte(s), v); err != nil {
 		t.Fatalf("unmarshal %s: %v", s, err)
+	}
+}
+
+// TestDialURL checks the connection parameters: the URL's own query is
+// replaced, and the token is escaped.
+func TestDialURL(t *testing.T) {
+	p := &Process{processID: "proc-1", hostID: "compute-1", fleetID: "fleet-1234"}
+	raw, err := p.dialURL("ws://127.0.0.1:7400/serversdk?stale=1&pID=other", "tok/en+1", "idem-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := url.Values{
+		"pID": {"proc-1"}, "sdkVersion": {SDKVersion}, "sdkLanguage": {"Go"}, "ComputeId": {"compute-1"},
+		"FleetId": {"fleet-1234"}, "IdempotencyToken": {"idem-1"}, "Authorization": {"tok/en+1"},
+	}
+	if u.Path != "/serversdk" || !reflect.DeepEqual(u.Query(), want) {
+		t.Errorf("dial URL = %s", raw)
 	}
 }
