@@ -280,8 +280,9 @@ func (p *Process) GetComputeCertificateContext(ctx context.Context) (GetComputeC
 
 // GetFleetRoleCredentials returns temporary credentials for the fleet's IAM
 // role. Credentials are cached per role and reused while they stay valid for
-// 15 more minutes. On a fleet without a role (an Anywhere fleet) it fails
-// with ErrNotManagedFleet.
+// 15 more minutes. A service that answers with empty credentials (GameLift
+// Anywhere) makes it fail with ErrNotManagedFleet; rallypoint, whose fleets
+// have no role, refuses the request (ErrBadRequest).
 func (p *Process) GetFleetRoleCredentials(req GetFleetRoleCredentialsRequest) (GetFleetRoleCredentialsResult, error) {
 	return p.GetFleetRoleCredentialsContext(context.Background(), req)
 }
