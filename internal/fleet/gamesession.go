@@ -315,21 +315,37 @@ func (s *Service) claimOneOf(ctx context.Context, idle []Process, gsKey string) 
 		idle = append(idle[start:], idle[:start]...)
 	}
 	for _, cand := range idle {
-		key := cand.Ref().key()
+		p, ok, err := s.claim(ctx, cand.Ref().key(), gsKey)
+		if ok || err != nil {
+			return p, ok, err
+		}
+	}
+	return Process{}, false, nil
+}
+
+// claim marks one process as hosting gsKey if it is idle. A write that
+// loses to another change of the record (a heartbeat, say) rereads it: only
+// a process that is no longer idle is given up.
+func (s *Service) claim(ctx context.Context, key, gsKey string) (Process, bool, error) {
+	for range 8 {
 		p, rev, err := engine.Get[Process](ctx, s.cfg.Computes, key)
-		if err != nil || !p.idle() {
-			continue
+		if errors.Is(err, engine.ErrNotFound) || err == nil && !p.idle() {
+			return Process{}, false, nil
+		}
+		if err != nil {
+			return Process{}, false, fmt.Errorf("read process %s: %w", key, err)
 		}
 		p.GameSession = gsKey
-		if _, err := engine.Update(ctx, s.cfg.Computes, key, p, rev); err != nil {
-			if errors.Is(err, engine.ErrStale) {
-				continue
-			}
+		_, err = engine.Update(ctx, s.cfg.Computes, key, p, rev)
+		if errors.Is(err, engine.ErrStale) {
+			continue
+		}
+		if err != nil {
 			return Process{}, false, fmt.Errorf("claim process %s: %w", p.Ref(), err)
 		}
 		return p, true, nil
 	}
-	return Process{}, false, nil
+	return Process{}, false, nil // too busy a record; try the next
 }
 
 // releaseProcess undoes a claim that did not lead to a game session.

@@ -402,15 +402,16 @@ func (n *Node) Shutdown(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, n.cfg.ShutdownTimeout)
 	defer cancel()
 	var errs []error
-	// Server SDK sockets are hijacked connections that http.Server does
-	// not drain; they are told to reconnect elsewhere first.
-	n.sdk.Close()
 	for _, srv := range []*httpServer{n.public, n.admin} {
 		if err := srv.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("drain listener: %w", err))
 			srv.Close()
 		}
 	}
+	// Server SDK sockets are hijacked connections that http.Server does
+	// not drain. Now that the listener is closed, they are told to
+	// reconnect (to another node, or to this one once it is back).
+	n.sdk.Close()
 	n.stopRun()
 	n.wg.Wait()
 	if err := n.engine.Close(); err != nil {

@@ -63,6 +63,13 @@ func (c *conn) handle(ctx context.Context, data []byte) {
 		c.log().Info("undecodable frame from game server", "error", err)
 		return
 	}
+	if env.Action == "ActivateServerProcess" {
+		// From the moment the process is ready, the service may push it a
+		// game session; the SDKs ignore pushes that arrive before the reply
+		// to ActivateServerProcess, so no push may overtake the reply.
+		c.writeMu.Lock()
+		defer c.writeMu.Unlock()
+	}
 	result, err := c.dispatch(ctx, env.Action, data)
 	rep := reply{Action: env.Action, RequestID: env.RequestID, StatusCode: 200}
 	if err != nil {
@@ -80,7 +87,12 @@ func (c *conn) handle(ctx context.Context, data []byte) {
 		c.log().Error("cannot encode reply", "action", env.Action, "error", err)
 		return
 	}
-	if err := c.write(ctx, frame); err != nil {
+	if env.Action == "ActivateServerProcess" {
+		err = c.writeFrame(ctx, frame) // writeMu is held
+	} else {
+		err = c.write(ctx, frame)
+	}
+	if err != nil {
 		c.log().Info("reply not delivered", "action", env.Action, "error", err)
 	}
 }

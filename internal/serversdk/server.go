@@ -252,6 +252,11 @@ func (c *conn) run(ctx context.Context) {
 func (c *conn) write(ctx context.Context, frame []byte) error {
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
+	return c.writeFrame(ctx, frame)
+}
+
+// writeFrame sends one frame; the caller holds writeMu.
+func (c *conn) writeFrame(ctx context.Context, frame []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	return c.ws.Write(ctx, websocket.MessageText, frame)

@@ -438,3 +438,4 @@ func TestPushesCrossNodes(t *testing.T) {
 		t.Fatalf("node A sees the game session as %s, %v", got.Status, err)
 	}
 }
+

@@ -8,7 +8,6 @@ package server_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -127,13 +126,6 @@ func (s *service) launch(t *testing.T, pid, url string, opts ...server.Option) *
 	t.Helper()
 	g := s.connect(t, pid, url, opts...)
 	g.ready(t)
-	// The first heartbeat goes out as ProcessReady returns; wait until it
-	// is recorded, so that it does not race a placement (see
-	// TestServicePlacementRacesHeartbeat).
-	eventually(t, "the first heartbeat is recorded", func() bool {
-		p := s.process(t, pid)
-		return p.LastBeat.After(p.ActivatedAt)
-	})
 	return g
 }
 
@@ -189,20 +181,11 @@ func (s *service) createGameSession(t *testing.T, in fleet.CreateGameSessionInpu
 	if in.MaximumPlayerSessionCount == 0 {
 		in.MaximumPlayerSessionCount = 100
 	}
-	deadline := time.Now().Add(wait)
-	for {
-		gs, err := s.fleets().CreateGameSession(context.Background(), in)
-		// A heartbeat at the same moment makes the placement miss an idle
-		// process (see TestServicePlacementRacesHeartbeat); try again.
-		if errors.Is(err, fleet.ErrFleetCapacityExceeded) && time.Now().Before(deadline) {
-			time.Sleep(5 * time.Millisecond)
-			continue
-		}
-		if err != nil {
-			t.Fatalf("CreateGameSession: %v", err)
-		}
-		return gs
+	gs, err := s.fleets().CreateGameSession(context.Background(), in)
+	if err != nil {
+		t.Fatalf("CreateGameSession: %v", err)
 	}
+	return gs
 }
 
 // activeGameSession launches a process, places a game session on it and

@@ -709,7 +709,6 @@ func TestServiceConnectWaitsForService(t *testing.T) {
 // TestServicePlacementRacesHeartbeat: a game session placed while the only
 // idle process's heartbeat is being recorded should still land on it.
 func TestServicePlacementRacesHeartbeat(t *testing.T) {
-	t.Skip("blocked on fleet bug: claimProcess (internal/fleet/gamesession.go) skips a candidate whose compare-and-set lost to a concurrent Heartbeat instead of reading it again, so CreateGameSession fails with FleetCapacityExceeded although the process is idle")
 	t.Parallel()
 	s := startService(t, nil)
 	for i := range 10 {
