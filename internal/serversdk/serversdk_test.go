@@ -438,4 +438,3 @@ func TestPushesCrossNodes(t *testing.T) {
 		t.Fatalf("node A sees the game session as %s, %v", got.Status, err)
 	}
 }
-
