@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -81,7 +82,46 @@ type GameSession struct {
 	StatusReason                string          `json:"statusReason,omitempty"`
 	CreatedAt                   time.Time       `json:"createdAt"`
 	EndedAt                     time.Time       `json:"endedAt,omitzero"`
-	PlayerSessions              []PlayerSession `json:"playerSessions,omitempty"`
+	PlayerSessions              []PlayerSession `json:"-"` // stored as storedPlayerSessions
+}
+
+// storedGameSession is a game session's stored form: its fields, with the
+// player sessions in their compact stored form.
+type storedGameSession struct {
+	*plainGameSession
+	PlayerSessions []storedPlayerSession `json:"ps,omitempty"`
+}
+
+// plainGameSession is GameSession without its JSON methods.
+type plainGameSession GameSession
+
+// MarshalJSON writes the stored form.
+func (g GameSession) MarshalJSON() ([]byte, error) {
+	st := storedGameSession{plainGameSession: (*plainGameSession)(&g)}
+	if n := len(g.PlayerSessions); n > 0 {
+		st.PlayerSessions = make([]storedPlayerSession, n)
+		for i := range g.PlayerSessions {
+			st.PlayerSessions[i] = g.PlayerSessions[i].stored()
+		}
+	}
+	return json.Marshal(st)
+}
+
+// UnmarshalJSON reads the stored form.
+func (g *GameSession) UnmarshalJSON(b []byte) error {
+	st := storedGameSession{plainGameSession: (*plainGameSession)(g)}
+	if err := json.Unmarshal(b, &st); err != nil {
+		return err
+	}
+	g.PlayerSessions = nil
+	if n := len(st.PlayerSessions); n > 0 {
+		prefix := g.playerSessionPrefix()
+		g.PlayerSessions = make([]PlayerSession, n)
+		for i := range st.PlayerSessions {
+			g.PlayerSessions[i] = st.PlayerSessions[i].playerSession(prefix)
+		}
+	}
+	return nil
 }
 
 // Process names the process hosting the game session.

@@ -23,12 +23,47 @@ const (
 // PlayerSession is one player's slot in a game session. It is stored
 // inside its game session (see GameSession).
 type PlayerSession struct {
-	ID         string    `json:"id"`
-	PlayerID   string    `json:"playerId"`
-	PlayerData string    `json:"playerData,omitempty"`
-	Status     string    `json:"status"`
-	CreatedAt  time.Time `json:"createdAt"`
-	EndedAt    time.Time `json:"endedAt,omitzero"`
+	ID         string
+	PlayerID   string
+	PlayerData string
+	Status     string
+	CreatedAt  time.Time
+	EndedAt    time.Time
+}
+
+// storedPlayerSession is a player session's stored form, kept small
+// because a game session's record holds all of its player sessions and is
+// rewritten on every change: the id is stored without the game session
+// part it shares with its game session, and times are epoch milliseconds.
+type storedPlayerSession struct {
+	Key        string `json:"k"`
+	PlayerID   string `json:"p"`
+	PlayerData string `json:"d,omitempty"`
+	Status     string `json:"s"`
+	CreatedAt  int64  `json:"c"`
+	EndedAt    int64  `json:"e,omitempty"`
+}
+
+func (ps *PlayerSession) stored() storedPlayerSession {
+	st := storedPlayerSession{
+		Key:        ps.ID[strings.LastIndexByte(ps.ID, '.')+1:],
+		PlayerID:   ps.PlayerID,
+		PlayerData: ps.PlayerData,
+		Status:     ps.Status,
+		CreatedAt:  ps.CreatedAt.UnixMilli(),
+	}
+	if !ps.EndedAt.IsZero() {
+		st.EndedAt = ps.EndedAt.UnixMilli()
+	}
+	return st
+}
+
+func (st *storedPlayerSession) playerSession(idPrefix string) PlayerSession {
+	ps := PlayerSession{ID: idPrefix + st.Key, PlayerID: st.PlayerID, PlayerData: st.PlayerData, Status: st.Status, CreatedAt: time.UnixMilli(st.CreatedAt).UTC()}
+	if st.EndedAt != 0 {
+		ps.EndedAt = time.UnixMilli(st.EndedAt).UTC()
+	}
+	return ps
 }
 
 func (ps *PlayerSession) holdsSlot() bool {
@@ -68,7 +103,11 @@ func (g *GameSession) view(ps PlayerSession) PlayerSessionView {
 func newPlayerSessionID(gs *GameSession) string {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	return "psess-" + gs.FleetID + "." + gs.ShortID + "." + hex.EncodeToString(b[:])
+	return gs.playerSessionPrefix() + hex.EncodeToString(b[:])
+}
+
+func (g *GameSession) playerSessionPrefix() string {
+	return "psess-" + g.FleetID + "." + g.ShortID + "."
 }
 
 func gameSessionKeyOfPlayerSession(psID string) (string, bool) {

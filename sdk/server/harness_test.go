@@ -31,7 +31,7 @@ const location = "custom-lab"
 // service is a running node with one Anywhere fleet in location custom-lab
 // and two registered computes, host-1 and host-2.
 type service struct {
-	t       *testing.T
+	t       testing.TB
 	cfg     node.Config
 	n       *node.Node
 	fleetID string
@@ -39,7 +39,7 @@ type service struct {
 	expires time.Time
 }
 
-func startService(t *testing.T, tweak func(*node.Config)) *service {
+func startService(t testing.TB, tweak func(*node.Config)) *service {
 	t.Helper()
 	cfg := node.Config{
 		DataDir:     t.TempDir(),
@@ -122,7 +122,7 @@ type gameServer struct {
 // launch connects a game server process to url (the node's endpoint if
 // empty) with fast timings and opts, and calls ProcessReady. It is
 // destroyed at cleanup.
-func (s *service) launch(t *testing.T, pid, url string, opts ...server.Option) *gameServer {
+func (s *service) launch(t testing.TB, pid, url string, opts ...server.Option) *gameServer {
 	t.Helper()
 	g := s.connect(t, pid, url, opts...)
 	g.ready(t)
@@ -130,7 +130,7 @@ func (s *service) launch(t *testing.T, pid, url string, opts ...server.Option) *
 }
 
 // connect is launch without ProcessReady.
-func (s *service) connect(t *testing.T, pid, url string, opts ...server.Option) *gameServer {
+func (s *service) connect(t testing.TB, pid, url string, opts ...server.Option) *gameServer {
 	t.Helper()
 	if url == "" {
 		url = s.url()
@@ -154,7 +154,7 @@ func (s *service) connect(t *testing.T, pid, url string, opts ...server.Option) 
 	return &gameServer{Process: proc, pid: pid, logs: sink, started: make(chan server.GameSession, 8), terminate: make(chan struct{}, 8)}
 }
 
-func (g *gameServer) ready(t *testing.T) {
+func (g *gameServer) ready(t testing.TB) {
 	t.Helper()
 	err := g.ProcessReady(server.ProcessParameters{
 		OnStartGameSession: func(gs server.GameSession) { g.started <- gs },
@@ -168,14 +168,14 @@ func (g *gameServer) ready(t *testing.T) {
 }
 
 // nextGameSession waits for OnStartGameSession.
-func (g *gameServer) nextGameSession(t *testing.T) server.GameSession {
+func (g *gameServer) nextGameSession(t testing.TB) server.GameSession {
 	t.Helper()
 	return recv(t, g.started, "OnStartGameSession of "+g.pid)
 }
 
 // createGameSession places a game session; with only one idle process in
 // the fleet, it lands on that one.
-func (s *service) createGameSession(t *testing.T, in fleet.CreateGameSessionInput) fleet.GameSession {
+func (s *service) createGameSession(t testing.TB, in fleet.CreateGameSessionInput) fleet.GameSession {
 	t.Helper()
 	in.FleetID, in.Location = s.fleetID, location
 	if in.MaximumPlayerSessionCount == 0 {
@@ -190,7 +190,7 @@ func (s *service) createGameSession(t *testing.T, in fleet.CreateGameSessionInpu
 
 // activeGameSession launches a process, places a game session on it and
 // activates it.
-func (s *service) activeGameSession(t *testing.T, pid string, opts ...server.Option) (*gameServer, fleet.GameSession) {
+func (s *service) activeGameSession(t testing.TB, pid string, opts ...server.Option) (*gameServer, fleet.GameSession) {
 	t.Helper()
 	g := s.launch(t, pid, "", opts...)
 	gs := s.createGameSession(t, fleet.CreateGameSessionInput{})
@@ -203,7 +203,7 @@ func (s *service) activeGameSession(t *testing.T, pid string, opts ...server.Opt
 	return g, gs
 }
 
-func (s *service) playerSessions(t *testing.T, gameSessionID string, players ...string) []fleet.PlayerSessionView {
+func (s *service) playerSessions(t testing.TB, gameSessionID string, players ...string) []fleet.PlayerSessionView {
 	t.Helper()
 	var in []fleet.NewPlayer
 	for _, p := range players {
@@ -217,7 +217,7 @@ func (s *service) playerSessions(t *testing.T, gameSessionID string, players ...
 }
 
 // playerSessionStatus is the status the service has for a player session.
-func (s *service) playerSessionStatus(t *testing.T, id string) string {
+func (s *service) playerSessionStatus(t testing.TB, id string) string {
 	t.Helper()
 	ps, err := s.fleets().PlayerSessions(context.Background(), fleet.PlayerSessionFilter{PlayerSessionID: id})
 	if err != nil || len(ps) != 1 {
@@ -226,7 +226,7 @@ func (s *service) playerSessionStatus(t *testing.T, id string) string {
 	return ps[0].Status
 }
 
-func (s *service) gameSession(t *testing.T, id string) fleet.GameSession {
+func (s *service) gameSession(t testing.TB, id string) fleet.GameSession {
 	t.Helper()
 	gs, err := s.fleets().GameSession(context.Background(), id)
 	if err != nil {
@@ -235,7 +235,7 @@ func (s *service) gameSession(t *testing.T, id string) fleet.GameSession {
 	return gs
 }
 
-func (s *service) process(t *testing.T, pid string) fleet.Process {
+func (s *service) process(t testing.TB, pid string) fleet.Process {
 	t.Helper()
 	p, err := s.fleets().Process(context.Background(), s.ref(pid))
 	if err != nil {
@@ -244,7 +244,7 @@ func (s *service) process(t *testing.T, pid string) fleet.Process {
 	return p
 }
 
-func recv[T any](t *testing.T, c <-chan T, what string) T {
+func recv[T any](t testing.TB, c <-chan T, what string) T {
 	t.Helper()
 	select {
 	case v := <-c:
@@ -257,7 +257,7 @@ func recv[T any](t *testing.T, c <-chan T, what string) T {
 }
 
 // eventually polls cond until it holds.
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(wait)
 	for !cond() {
@@ -275,7 +275,7 @@ type logSink struct {
 	buf bytes.Buffer
 }
 
-func newLogSink(t *testing.T) (*slog.Logger, *logSink) {
+func newLogSink(t testing.TB) (*slog.Logger, *logSink) {
 	sink := &logSink{}
 	// Registered before the Process's Destroy, so it runs after it.
 	t.Cleanup(func() {
@@ -313,7 +313,7 @@ func (l *logSink) count(msg string) int {
 // cutAndWait cuts the game server's connection through r and waits until
 // it has dialed again through it. A call made before the process notices
 // the cut would be written to the dead socket and fail with ErrReplyLost.
-func (g *gameServer) cutAndWait(t *testing.T, r *relay) {
+func (g *gameServer) cutAndWait(t testing.TB, r *relay) {
 	t.Helper()
 	before, _ := r.stats()
 	r.cut(false)
@@ -327,7 +327,7 @@ func (g *gameServer) cutAndWait(t *testing.T, r *relay) {
 // dials it, and the test cuts its connections (as a network failure
 // would) or stops it from letting new ones through.
 type relay struct {
-	t        *testing.T
+	t        testing.TB
 	ln       net.Listener
 	upstream string
 
@@ -341,7 +341,7 @@ type relay struct {
 	wg    sync.WaitGroup
 }
 
-func newRelay(t *testing.T, upstream string) *relay {
+func newRelay(t testing.TB, upstream string) *relay {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
