@@ -350,11 +350,12 @@ func (s *Service) claimProcess(ctx context.Context, fleetID, location, gsKey str
 func (s *Service) claimOneOf(ctx context.Context, idle []Process, gsKey string) (Process, bool, error) {
 	// Start at a random candidate so that concurrent callers spread out
 	// instead of all racing for the first one.
+	start := 0
 	if len(idle) > 0 {
-		start := rand.IntN(len(idle))
-		idle = append(idle[start:], idle[:start]...)
+		start = rand.IntN(len(idle))
 	}
-	for _, cand := range idle {
+	for k := range idle {
+		cand := &idle[(start+k)%len(idle)]
 		p, ok, err := s.claim(ctx, cand.Ref().key(), gsKey)
 		if ok || err != nil {
 			return p, ok, err

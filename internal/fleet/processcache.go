@@ -70,8 +70,13 @@ func (c *processCache) apply(e jetstream.KeyValueEntry) {
 	c.procs[e.Key()] = p
 }
 
-// idle returns the processes of the fleet location that looked idle, and
-// whether the cache could answer.
+// maxCandidates bounds how many idle processes one claim tries from the
+// cache; if they have all been taken meanwhile, the claim reads storage.
+const maxCandidates = 16
+
+// idle returns up to maxCandidates processes of the fleet location that
+// looked idle, in random order (map order), and whether the cache could
+// answer.
 func (c *processCache) idle(fleetID, location string) ([]Process, bool) {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
@@ -82,6 +87,9 @@ func (c *processCache) idle(fleetID, location string) ([]Process, bool) {
 	for _, p := range c.procs {
 		if p.FleetID == fleetID && p.Location == location && p.idle() {
 			out = append(out, p)
+			if len(out) == maxCandidates {
+				break
+			}
 		}
 	}
 	return out, true
