@@ -11,12 +11,6 @@ import (
 	"github.com/rallypoint/rallypoint/internal/fleet"
 )
 
-var (
-	jsonMarshal    = json.Marshal
-	jsonUnmarshal  = json.Unmarshal
-	errUnknownPush = errors.New("unknown push kind")
-)
-
 // requestError is a failed request: an HTTP-style status the SDKs map to
 // their error types, and a message for the game's log.
 type requestError struct {

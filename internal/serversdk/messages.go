@@ -2,6 +2,7 @@ package serversdk
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/rallypoint/rallypoint/internal/fleet"
@@ -221,7 +222,7 @@ func encodePush(p fleet.Push) ([]byte, error) {
 			TerminationTime: millis(p.TerminationTime),
 		})
 	}
-	return nil, errUnknownPush
+	return nil, fmt.Errorf("no frame for push kind %q", p.Kind)
 }
 
 func millis(t time.Time) int64 {

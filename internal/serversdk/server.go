@@ -14,6 +14,7 @@ package serversdk
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -300,7 +301,7 @@ func (c *conn) onRouted(m *nats.Msg) {
 		}
 	case kindPush:
 		var p fleet.Push
-		err := jsonUnmarshal(m.Data, &p)
+		err := json.Unmarshal(m.Data, &p)
 		if err == nil {
 			err = c.sendPush(context.Background(), p)
 		}
@@ -377,7 +378,7 @@ func (c *conn) refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	frame, err := jsonMarshal(refreshConnectionPush{
+	frame, err := json.Marshal(refreshConnectionPush{
 		Action:                    "RefreshConnection",
 		StatusCode:                200,
 		RefreshConnectionEndpoint: c.srv.cfg.Fleets.ServiceSDKEndpoint(),
