@@ -63,15 +63,30 @@ func (p *Process) ProcessEnding() error {
 
 // ProcessEndingContext is ProcessEnding with a context.
 func (p *Process) ProcessEndingContext(ctx context.Context) error {
+	// No heartbeat may reach the service after the process has ended:
+	// stop them, and wait for one on the wire.
+	p.mu.Lock()
+	stop := p.stopHeartbeats
+	p.stopHeartbeats = nil
+	health, ready := p.params.OnHealthCheck, p.ready
+	p.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+	p.beating.Lock()
+	//lint:ignore SA2001 the lock is taken only to wait for the beat in flight
+	p.beating.Unlock()
 	req := &bareRequest{envelope{Action: actionTerminateServerProcess}}
-	_, err := p.do(ctx, req, func() {
-		p.ready = false
-		if p.stopHeartbeats != nil {
-			p.stopHeartbeats()
-			p.stopHeartbeats = nil
-		}
-	})
+	_, err := p.do(ctx, req, func() { p.ready = false })
 	if err != nil {
+		if stop != nil && ready {
+			// The process goes on: so do its heartbeats.
+			p.mu.Lock()
+			if p.ready && p.stopHeartbeats == nil && p.closedErr == nil {
+				p.startHeartbeats(health)
+			}
+			p.mu.Unlock()
+		}
 		return fmt.Errorf("ProcessEnding: %w", err)
 	}
 	p.log.Info("process ending")

@@ -34,9 +34,16 @@ func (p *Process) heartbeat(ctx context.Context, health func() bool) {
 	if ctx.Err() != nil {
 		return
 	}
+	p.beating.Lock()
+	defer p.beating.Unlock()
+	if ctx.Err() != nil {
+		return // stopped while the game answered
+	}
 	req := &heartbeatServerProcessRequest{envelope: envelope{Action: actionHeartbeatServerProcess}, HealthStatus: healthy}
-	if _, err := p.do(ctx, req, nil); err != nil {
-		if ctx.Err() == nil {
+	// Once sent, a heartbeat is waited for even if heartbeats stop (only
+	// Destroy cuts it short); see beating.
+	if _, err := p.do(p.ctx, req, nil); err != nil {
+		if p.ctx.Err() == nil {
 			p.log.Warn("heartbeat failed", "err", err)
 		}
 		return

@@ -28,6 +28,12 @@ type Process struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
+	// beating is held while a heartbeat is on the wire, so that
+	// ProcessEnding can wait for its reply: the service handles a socket's
+	// requests concurrently, and a heartbeat it handled after
+	// TerminateServerProcess would fail against the ended process.
+	beating sync.Mutex
+
 	// mu guards everything below.
 	mu sync.Mutex
 	// conn is the connection requests go out on; nil while redialing. gen
