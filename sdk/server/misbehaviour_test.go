@@ -320,12 +320,24 @@ func TestDestroy(t *testing.T) {
 // noProcessGoroutines checks that no goroutine of a Process is left.
 // Other tests' Processes are destroyed by then, since tests here do not run
 // in parallel.
+// A goroutine that has just called wg.Done (so Destroy returned) may still
+// be on its way out for a moment, so the check looks again until a second
+// has passed.
 func noProcessGoroutines(t *testing.T) {
 	t.Helper()
-	buf := make([]byte, 1<<20)
-	buf = buf[:runtime.Stack(buf, true)]
-	if i := bytes.Index(buf, []byte("sdk/server.(*Process)")); i >= 0 {
-		t.Errorf("a Process goroutine is still running:\n%s", buf[max(0, i-2000):min(len(buf), i+2000)])
+	deadline := time.Now().Add(time.Second)
+	for {
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		i := bytes.Index(buf, []byte("sdk/server.(*Process)"))
+		if i < 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("a Process goroutine is still running:\n%s", buf[max(0, i-2000):min(len(buf), i+2000)])
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 
