@@ -82,6 +82,10 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		if err != nil {
 			return nil, fmt.Errorf("connect to NATS at %s: %w", cfg.URL, err)
 		}
+		if max := e.conn.MaxPayload(); max < MaxRecordBytes {
+			e.log.Warn("the NATS servers' max_payload is below what rallypoint may write; set max_payload: 4MB in their configuration",
+				"max_payload", max, "needed", MaxRecordBytes)
+		}
 	} else {
 		if err := e.startEmbedded(); err != nil {
 			return nil, err
@@ -100,6 +104,10 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 	return e, nil
 }
 
+// MaxRecordBytes is the largest record (and message) rallypoint writes:
+// the embedded server allows it, and an external one should too.
+const MaxRecordBytes = 4 << 20
+
 func (e *Engine) startEmbedded() error {
 	if e.cfg.DataDir == "" {
 		return errors.New("engine: a data directory is required for the embedded NATS server")
@@ -114,6 +122,10 @@ func (e *Engine) startEmbedded() error {
 		StoreDir:   storeDir,
 		DontListen: e.cfg.Listen == "",
 		NoSigs:     true, // the process owns signal handling and shuts us down in order
+		// A game session's record holds its player sessions, game session
+		// data and matchmaker data: up to about 1.1 MB at GameLift's limits,
+		// above NATS's default of 1 MB.
+		MaxPayload: MaxRecordBytes,
 		// A JetStream domain is not needed in one process; leaving the
 		// defaults keeps the store usable by a stand-alone nats-server.
 	}

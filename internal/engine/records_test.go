@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 
@@ -119,5 +120,20 @@ func TestListReadsEveryRecordUnderAPrefix(t *testing.T) {
 	}
 	if len(got) != 2 {
 		t.Fatalf("list = %v, want the two live fleet records", got)
+	}
+}
+
+// TestLargeRecord: a record above NATS's default 1 MB payload (a game
+// session at GameLift's limits) can be written and read back.
+func TestLargeRecord(t *testing.T) {
+	ctx := context.Background()
+	kv := enginetest.Open(t).Bucket(engine.BucketSessions)
+	big := map[string]string{"data": strings.Repeat("x", 1_500_000)}
+	if _, err := engine.Create(ctx, kv, "big", big); err != nil {
+		t.Fatalf("write a 1.5 MB record: %v", err)
+	}
+	got, _, err := engine.Get[map[string]string](ctx, kv, "big")
+	if err != nil || len(got["data"]) != 1_500_000 {
+		t.Fatalf("read it back: %d bytes, %v", len(got["data"]), err)
 	}
 }
