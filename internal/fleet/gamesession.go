@@ -789,7 +789,6 @@ func (s *Service) FleetUtilization(ctx context.Context, idOrARN string) (Fleet, 
 		u.MaximumPlayerSessions += gs.MaximumPlayerSessionCount
 		busy[gs.Compute] = true
 	}
-	u.Computes = len(cs)
 	for _, c := range cs {
 		if c.Status != ComputeActive {
 			u.TerminatingComputes++
