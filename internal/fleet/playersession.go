@@ -34,7 +34,8 @@ type PlayerSession struct {
 // storedPlayerSession is a player session's stored form, kept small
 // because a game session's record holds all of its player sessions and is
 // rewritten on every change: the id is stored without the game session
-// part it shares with its game session, and times are epoch milliseconds.
+// part it shares with its game session, and times are epoch nanoseconds
+// (full precision: listings order player sessions by creation time).
 type storedPlayerSession struct {
 	Key        string `json:"k"`
 	PlayerID   string `json:"p"`
@@ -50,18 +51,18 @@ func (ps *PlayerSession) stored() storedPlayerSession {
 		PlayerID:   ps.PlayerID,
 		PlayerData: ps.PlayerData,
 		Status:     ps.Status,
-		CreatedAt:  ps.CreatedAt.UnixMilli(),
+		CreatedAt:  ps.CreatedAt.UnixNano(),
 	}
 	if !ps.EndedAt.IsZero() {
-		st.EndedAt = ps.EndedAt.UnixMilli()
+		st.EndedAt = ps.EndedAt.UnixNano()
 	}
 	return st
 }
 
 func (st *storedPlayerSession) playerSession(idPrefix string) PlayerSession {
-	ps := PlayerSession{ID: idPrefix + st.Key, PlayerID: st.PlayerID, PlayerData: st.PlayerData, Status: st.Status, CreatedAt: time.UnixMilli(st.CreatedAt).UTC()}
+	ps := PlayerSession{ID: idPrefix + st.Key, PlayerID: st.PlayerID, PlayerData: st.PlayerData, Status: st.Status, CreatedAt: time.Unix(0, st.CreatedAt).UTC()}
 	if st.EndedAt != 0 {
-		ps.EndedAt = time.UnixMilli(st.EndedAt).UTC()
+		ps.EndedAt = time.Unix(0, st.EndedAt).UTC()
 	}
 	return ps
 }
