@@ -665,8 +665,8 @@ func (s *Service) endGameSessionOfProcess(ctx context.Context, key string, ref P
 	return nil
 }
 
-// checkGameSession acts on a game session's deadlines: activation,
-// reservations, and the end of its retention.
+// checkGameSession acts on a game session's deadlines: activation and
+// reservations.
 func (s *Service) checkGameSession(ctx context.Context, key string) error {
 	gs, _, err := engine.Get[GameSession](ctx, s.cfg.Sessions, key)
 	if errors.Is(err, engine.ErrNotFound) {
@@ -678,9 +678,7 @@ func (s *Service) checkGameSession(ctx context.Context, key string) error {
 	now := s.now()
 	switch {
 	case gs.ended():
-		if !now.Before(gs.EndedAt.Add(s.cfg.Retention)) {
-			return ignoreStale(s.cfg.Sessions.Delete(ctx, key))
-		}
+		return nil // purged by the rescan once its retention is over
 	case gs.Status == GameSessionActivating && !now.Before(gs.CreatedAt.Add(s.cfg.ActivationTimeout)):
 		return s.activationTimedOut(ctx, gs)
 	case gs.Status == GameSessionActive:
@@ -723,7 +721,7 @@ func (s *Service) nextDeadline(gs GameSession) (time.Time, bool) {
 	case GameSessionActivating:
 		return gs.CreatedAt.Add(s.cfg.ActivationTimeout), true
 	case GameSessionTerminated, GameSessionError:
-		return gs.EndedAt.Add(s.cfg.Retention), true
+		return time.Time{}, false
 	}
 	var next time.Time
 	for _, ps := range gs.PlayerSessions {

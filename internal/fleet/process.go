@@ -276,13 +276,7 @@ func (s *Service) checkProcess(ctx context.Context, key string) error {
 	}
 	now := s.now()
 	if p.Status == ProcessTerminated {
-		if now.Sub(p.EndedAt) > processRetention {
-			// Kept a while so that a reused process id is refused; after
-			// that the record is only clutter.
-			return ignoreStale(s.cfg.Computes.Delete(ctx, key))
-		}
-		s.timers.schedule(timerProcess, key, p.EndedAt.Add(processRetention+time.Second))
-		return nil
+		return nil // purged by the rescan once processRetention is over
 	}
 	var reason string
 	switch {
@@ -341,7 +335,6 @@ func (s *Service) markSilent(ctx context.Context, seen Process) error {
 
 func (s *Service) scheduleProcess(p Process) {
 	if p.Status == ProcessTerminated {
-		s.timers.schedule(timerProcess, p.Ref().key(), p.EndedAt.Add(processRetention+time.Second))
 		return
 	}
 	at := p.LastBeat.Add(s.cfg.HeartbeatTimeout)
@@ -372,13 +365,6 @@ func (s *Service) processWriteError(ref ProcessRef, err error) error {
 		return err
 	}
 	return fmt.Errorf("update process %s: %w", ref, err)
-}
-
-func ignoreStale(err error) error {
-	if err == nil || errors.Is(err, engine.ErrStale) || errors.Is(err, engine.ErrNotFound) {
-		return nil
-	}
-	return err
 }
 
 // Push kinds: what the service sends a game server process unasked.

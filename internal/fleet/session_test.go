@@ -536,3 +536,32 @@ func TestDeregisterComputeEndsItsProcesses(t *testing.T) {
 		t.Fatalf("game session on a deregistered compute is %s", got.Status)
 	}
 }
+
+// TestEndedGameSessionsArePurged: an ended game session stays readable for
+// the retention, then is gone with its player sessions.
+func TestEndedGameSessionsArePurged(t *testing.T) {
+	ctx := context.Background()
+	env := newSessionEnv(t, func(c *fleet.Config) {
+		c.Retention = 300 * time.Millisecond
+		c.RescanInterval = 100 * time.Millisecond
+	})
+	ref, gs := env.activeSession(t, "p", 2)
+	ps := env.reserve(t, gs.ID, "alice")[0]
+	_, live := env.activeSession(t, "q", 2)
+	if err := env.s.ProcessEnding(ctx, ref); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := env.s.GameSession(ctx, gs.ID); err != nil || got.Status != fleet.GameSessionTerminated {
+		t.Fatalf("just after it ended: %v, %v", got.Status, err)
+	}
+	eventually(t, "the ended game session to be purged", func() bool {
+		_, err := env.s.GameSession(ctx, gs.ID)
+		return errors.Is(err, fleet.ErrNotFound)
+	})
+	if _, err := env.s.PlayerSessions(ctx, fleet.PlayerSessionFilter{PlayerSessionID: ps.ID}); !errors.Is(err, fleet.ErrNotFound) {
+		t.Fatalf("player session of a purged game session: %v", err)
+	}
+	if got, err := env.s.GameSession(ctx, live.ID); err != nil || got.Status != fleet.GameSessionActive {
+		t.Fatalf("a live game session was touched: %v, %v", got.Status, err)
+	}
+}

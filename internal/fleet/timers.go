@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/rallypoint/rallypoint/internal/engine"
 )
 
@@ -172,11 +174,17 @@ func (s *Service) rescan(ctx context.Context) {
 			return
 		}
 	}
+	now := s.now()
 	procs, err := engine.List[Process](ctx, s.cfg.Computes, "proc.>")
 	if err != nil {
 		s.log.Warn("rescan of server processes failed", "error", err)
 	}
 	for _, p := range procs {
+		// An ended process is kept a while so that its id is refused if
+		// reused; an ended record never changes again.
+		if p.Status == ProcessTerminated && now.Sub(p.EndedAt) > processRetention {
+			s.purge(ctx, s.cfg.Computes, p.Ref().key())
+		}
 		s.scheduleProcess(p)
 	}
 	sessions, err := engine.List[GameSession](ctx, s.cfg.Sessions, "gs.>")
@@ -184,7 +192,19 @@ func (s *Service) rescan(ctx context.Context) {
 		s.log.Warn("rescan of game sessions failed", "error", err)
 	}
 	for _, gs := range sessions {
+		if gs.ended() && !now.Before(gs.EndedAt.Add(s.cfg.Retention)) {
+			s.purge(ctx, s.cfg.Sessions, gs.key())
+		}
 		s.scheduleGameSession(gs)
+	}
+}
+
+// purge deletes a record whose retention is over. Ended records get no
+// timers: a timer per ended record would hold memory for the whole
+// retention.
+func (s *Service) purge(ctx context.Context, kv jetstream.KeyValue, key string) {
+	if err := kv.Delete(ctx, key); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+		s.log.Warn("could not purge an expired record", "key", key, "error", err)
 	}
 }
 
