@@ -633,6 +633,35 @@ func (s *Service) hostedGameSession(ctx context.Context, ref ProcessRef, id stri
 	return p, nil
 }
 
+// mutateHosted applies fn to a game session that the calling process
+// hosts. The game session's record names its process, so the calls game
+// servers make for every player read one record; only a refusal reads the
+// process too, to say precisely why.
+func (s *Service) mutateHosted(ctx context.Context, ref ProcessRef, id string, fn func(*GameSession) error) (GameSession, error) {
+	key, ok := gameSessionKeyFromID(id)
+	if !ok {
+		_, err := s.hostedGameSession(ctx, ref, id)
+		return GameSession{}, err
+	}
+	hosted := false
+	gs, err := s.mutateGameSessionKey(ctx, key, id, func(gs *GameSession) error {
+		if hosted = gs.Process() == ref; !hosted {
+			return errNoChange
+		}
+		return fn(gs)
+	})
+	if !hosted {
+		if _, herr := s.hostedGameSession(ctx, ref, id); herr != nil {
+			return GameSession{}, herr
+		}
+		// The process hosts it after all (it was being created): retry.
+		if err == nil || errors.Is(err, errNoChange) || errors.Is(err, ErrNotFound) {
+			return GameSession{}, newError(ErrConflict, "Game session %s changed concurrently; retry.", id)
+		}
+	}
+	return gs, err
+}
+
 // endGameSessionOfProcess ends the game session a process hosted, when the
 // process ends (lost: it died or stopped answering).
 func (s *Service) endGameSessionOfProcess(ctx context.Context, key string, ref ProcessRef, lost bool) error {

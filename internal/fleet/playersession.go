@@ -172,12 +172,9 @@ func (s *Service) CreatePlayerSessions(ctx context.Context, gameSessionID string
 // the player session must be RESERVED in the very game session the calling
 // process hosts, and turns ACTIVE. Any other case changes nothing.
 func (s *Service) AcceptPlayerSession(ctx context.Context, ref ProcessRef, gameSessionID, playerSessionID string) (PlayerSessionView, error) {
-	if _, err := s.hostedGameSession(ctx, ref, gameSessionID); err != nil {
-		return PlayerSessionView{}, err
-	}
 	var accepted PlayerSession
 	var expired bool
-	gs, err := s.mutateGameSession(ctx, gameSessionID, func(gs *GameSession) error {
+	gs, err := s.mutateHosted(ctx, ref, gameSessionID, func(gs *GameSession) error {
 		expired = false
 		if gs.Status != GameSessionActive {
 			return newError(ErrInvalidGameSessionStatus, "Game session %s is %s; players can be accepted only in ACTIVE game sessions.", gs.ID, gs.Status)
@@ -211,10 +208,7 @@ func (s *Service) AcceptPlayerSession(ctx context.Context, ref ProcessRef, gameS
 // RemovePlayerSession records that a player left the game server: a
 // RESERVED or ACTIVE player session becomes COMPLETED and frees its slot.
 func (s *Service) RemovePlayerSession(ctx context.Context, ref ProcessRef, gameSessionID, playerSessionID string) error {
-	if _, err := s.hostedGameSession(ctx, ref, gameSessionID); err != nil {
-		return err
-	}
-	_, err := s.mutateGameSession(ctx, gameSessionID, func(gs *GameSession) error {
+	_, err := s.mutateHosted(ctx, ref, gameSessionID, func(gs *GameSession) error {
 		ps := findPlayerSession(gs, playerSessionID)
 		if ps == nil {
 			return newError(ErrNotFound, "Player session %s not found in game session %s.", playerSessionID, gs.ID)
@@ -234,10 +228,7 @@ func (s *Service) UpdatePlayerSessionCreationPolicy(ctx context.Context, ref Pro
 	if policy != AcceptAll && policy != DenyAll {
 		return newError(ErrInvalidRequest, "PlayerSessionPolicy must be ACCEPT_ALL or DENY_ALL, not %q.", policy)
 	}
-	if _, err := s.hostedGameSession(ctx, ref, gameSessionID); err != nil {
-		return err
-	}
-	_, err := s.mutateGameSession(ctx, gameSessionID, func(gs *GameSession) error {
+	_, err := s.mutateHosted(ctx, ref, gameSessionID, func(gs *GameSession) error {
 		if gs.ended() {
 			return newError(ErrInvalidGameSessionStatus, "Game session %s is %s.", gs.ID, gs.Status)
 		}
