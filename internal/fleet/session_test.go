@@ -491,12 +491,14 @@ func TestTerminateGameSession(t *testing.T) {
 	if _, err := env.s.TerminateGameSession(ctx, gs2.ID, fleet.TriggerOnProcessTerminate); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "the stubborn process to be ended", func() bool {
+	// The process is ended first, then its game session.
+	eventually(t, "the stubborn process and its game session to be ended", func() bool {
 		p, _ := env.s.Process(ctx, ref2)
-		return p.Status == fleet.ProcessTerminated
+		got, _ := env.s.GameSession(ctx, gs2.ID)
+		return p.Status == fleet.ProcessTerminated && got.Status == fleet.GameSessionTerminated
 	})
-	if got, _ := env.s.GameSession(ctx, gs2.ID); got.Status != fleet.GameSessionTerminated {
-		t.Fatalf("stubborn process's session is %s", got.Status)
+	if got, _ := env.s.GameSession(ctx, gs2.ID); got.StatusReason != fleet.ReasonTriggeredOnProcessTerminate {
+		t.Fatalf("stubborn process's session ended with reason %q", got.StatusReason)
 	}
 }
 
