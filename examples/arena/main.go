@@ -71,7 +71,7 @@ Flags:
 	fs.StringVar(&c.compute, "compute", env("COMPUTE", ""), "registered compute name this server runs on")
 	fs.StringVar(&c.token, "token", env("TOKEN", ""), "compute auth token from GetComputeAuthToken")
 	fs.StringVar(&c.processID, "process-id", env("PROCESS_ID", ""), "process id, unique per run (default: a fresh UUID)")
-	fs.StringVar(&c.listen, "listen", env("LISTEN", "0.0.0.0:7777"), "UDP address players connect to; its port is reported to rallypoint")
+	fs.StringVar(&c.listen, "listen", env("LISTEN", "0.0.0.0:7777"), "UDP address players connect to; its port (1-60000, or 0 for any free one) is reported to rallypoint")
 	fs.DurationVar(&c.idleTimeout, "idle-timeout", envDuration("IDLE_TIMEOUT", 30*time.Second), "drop a player who sends nothing for this long")
 	fs.DurationVar(&c.heartbeat, "heartbeat", envDuration("HEARTBEAT", 60*time.Second), "heartbeat interval (the SDK adds up to 10s of jitter)")
 	if err := fs.Parse(args); err != nil {
@@ -158,7 +158,7 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("listen address %s: %w", cfg.listen, err)
 	}
-	udp, err := net.ListenUDP("udp", laddr)
+	udp, err := listenUDP(laddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.listen, err)
 	}
@@ -206,6 +206,28 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 			a.dropSilent()
 		}
 	}
+}
+
+// maxPort is the highest port the server SDKs accept in ProcessReady.
+const maxPort = 60000
+
+// listenUDP binds laddr. For port 0 it takes a free port the SDKs accept:
+// the kernel's ephemeral range runs past 60000.
+func listenUDP(laddr *net.UDPAddr) (*net.UDPConn, error) {
+	if laddr.Port != 0 {
+		return net.ListenUDP("udp", laddr)
+	}
+	for range 100 {
+		c, err := net.ListenUDP("udp", laddr)
+		if err != nil {
+			return nil, err
+		}
+		if c.LocalAddr().(*net.UDPAddr).Port <= maxPort {
+			return c, nil
+		}
+		c.Close()
+	}
+	return nil, fmt.Errorf("found no free port at or below %d", maxPort)
 }
 
 func (a *arena) onStartGameSession(gs server.GameSession) {
