@@ -121,8 +121,8 @@ type ReadyInput struct {
 // Calling it again while the process is active updates its port and log
 // paths, as the SDKs allow.
 func (s *Service) ProcessReady(ctx context.Context, ref ProcessRef, in ReadyInput) (Process, error) {
-	if in.Port < 1 || in.Port > 65535 {
-		return Process{}, newError(ErrInvalidRequest, "Port %d is not a valid port: it must be 1 to 65535.", in.Port)
+	if in.Port < 1 || in.Port > 60000 {
+		return Process{}, newError(ErrInvalidRequest, "Port %d is out of range: it must be 1 to 60000, as in GameLift (players are given it as a game session port).", in.Port)
 	}
 	c, err := s.Compute(ctx, ref.FleetID, ref.Compute)
 	if err != nil {
