@@ -567,3 +567,14 @@ func TestEndedGameSessionsArePurged(t *testing.T) {
 		t.Fatalf("a live game session was touched: %v, %v", got.Status, err)
 	}
 }
+
+func TestProcessReadyPortRange(t *testing.T) {
+	env := newSessionEnv(t, nil)
+	for _, port := range []int{0, 60001, 65535} {
+		ref := fleet.ProcessRef{FleetID: env.fleetID, Compute: "host-1", ProcessID: fmt.Sprint("p", port)}
+		if _, err := env.s.ProcessReady(context.Background(), ref, fleet.ReadyInput{Port: port}); !errors.Is(err, fleet.ErrInvalidRequest) {
+			t.Errorf("ProcessReady on port %d: err = %v, want InvalidRequest", port, err)
+		}
+	}
+	env.ready(t, "edge", 60000)
+}
