@@ -193,6 +193,14 @@ func TestUpgradeIsAuthenticated(t *testing.T) {
 			}
 		})
 	}
+	// An Origin header from a client library is no reason to refuse.
+	octx, ocancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer ocancel()
+	ows, _, err := websocket.Dial(octx, e.endpoint("p-origin", "host-1", e.token), &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {"http://game-host.example"}}})
+	if err != nil {
+		t.Fatalf("upgrade with an Origin header: %v", err)
+	}
+	ows.CloseNow()
 	// The trailing slash the C++ SDK adds is fine.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
