@@ -74,13 +74,13 @@ type playerSession struct {
 	PlayerID        string `json:"PlayerId"`
 	GameSessionID   string `json:"GameSessionId"`
 	FleetID         string `json:"FleetId"`
-	IPAddress       string `json:"IpAddress,omitempty"`
-	DNSName         string `json:"DnsName,omitempty"`
+	IPAddress       string `json:"IpAddress"`
+	DNSName         string `json:"DnsName"`
 	Port            int    `json:"Port"`
-	PlayerData      string `json:"PlayerData,omitempty"`
+	PlayerData      string `json:"PlayerData"`
 	Status          string `json:"Status"`
 	CreationTime    int64  `json:"CreationTime"`
-	TerminationTime int64  `json:"TerminationTime,omitempty"`
+	TerminationTime int64  `json:"TerminationTime"`
 }
 
 func playerSessionOut(v fleet.PlayerSessionView) playerSession {
@@ -114,16 +114,19 @@ type computeCertificateReply struct {
 
 // Pushes: no RequestId (the SDKs would take a frame with one for a
 // failed reply), StatusCode 200 for SDKs that check it on every frame.
+// Pushes and the player sessions in replies carry every member, empty or
+// not, as the SDKs' own message types declare them: a parser that expects
+// a member finds it.
 
 type createGameSessionPush struct {
 	Action                    string            `json:"Action"`
 	StatusCode                int               `json:"StatusCode"`
 	GameSessionID             string            `json:"GameSessionId"`
-	GameSessionName           string            `json:"GameSessionName,omitempty"`
-	GameSessionData           string            `json:"GameSessionData,omitempty"`
-	MatchmakerData            string            `json:"MatchmakerData,omitempty"`
-	DNSName                   string            `json:"DnsName,omitempty"`
-	IPAddress                 string            `json:"IpAddress,omitempty"`
+	GameSessionName           string            `json:"GameSessionName"`
+	GameSessionData           string            `json:"GameSessionData"`
+	MatchmakerData            string            `json:"MatchmakerData"`
+	DNSName                   string            `json:"DnsName"`
+	IPAddress                 string            `json:"IpAddress"`
 	Port                      int               `json:"Port"`
 	MaximumPlayerSessionCount int               `json:"MaximumPlayerSessionCount"`
 	GameProperties            map[string]string `json:"GameProperties"`
@@ -134,23 +137,23 @@ type updateGameSessionPush struct {
 	StatusCode       int         `json:"StatusCode"`
 	GameSession      gameSession `json:"GameSession"`
 	UpdateReason     string      `json:"UpdateReason"`
-	BackfillTicketID string      `json:"BackfillTicketId,omitempty"`
+	BackfillTicketID string      `json:"BackfillTicketId"`
 }
 
 type gameSession struct {
 	GameSessionID             string            `json:"GameSessionId"`
-	Name                      string            `json:"Name,omitempty"`
+	Name                      string            `json:"Name"`
 	FleetID                   string            `json:"FleetId"`
-	Location                  string            `json:"Location,omitempty"`
-	GameSessionData           string            `json:"GameSessionData,omitempty"`
-	MatchmakerData            string            `json:"MatchmakerData,omitempty"`
-	DNSName                   string            `json:"DnsName,omitempty"`
-	IPAddress                 string            `json:"IpAddress,omitempty"`
+	Location                  string            `json:"Location"`
+	GameSessionData           string            `json:"GameSessionData"`
+	MatchmakerData            string            `json:"MatchmakerData"`
+	DNSName                   string            `json:"DnsName"`
+	IPAddress                 string            `json:"IpAddress"`
 	Port                      int               `json:"Port"`
 	MaximumPlayerSessionCount int               `json:"MaximumPlayerSessionCount"`
 	GameProperties            map[string]string `json:"GameProperties"`
 	Status                    string            `json:"Status"`
-	StatusReason              string            `json:"StatusReason,omitempty"`
+	StatusReason              string            `json:"StatusReason"`
 }
 
 type terminateProcessPush struct {
