@@ -353,6 +353,12 @@ func TestPushesFollowTheProcessAcrossReconnects(t *testing.T) {
 	if push["Action"] != "CreateGameSession" || push["GameSessionId"] != gs.ID {
 		t.Fatalf("first frame after reconnecting = %v; want the missed CreateGameSession", push)
 	}
+	// A session without name, data or properties still has every member.
+	for _, m := range []string{"GameSessionName", "GameSessionData", "MatchmakerData", "DnsName", "IpAddress", "Port", "MaximumPlayerSessionCount", "GameProperties"} {
+		if _, ok := push[m]; !ok {
+			t.Errorf("CreateGameSession push lacks %s: %v", m, push)
+		}
+	}
 	c2.ok("ActivateGameSession", "r2", `,"GameSessionId":"`+gs.ID+`"`)
 
 	// A third socket for the same process takes over the pushes while the
