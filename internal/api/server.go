@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/rallypoint/rallypoint/internal/fleet"
+	"github.com/rallypoint/rallypoint/internal/placement"
 	"github.com/rallypoint/rallypoint/internal/sigv4"
 )
 
@@ -32,6 +33,8 @@ type Config struct {
 	Insecure bool
 	// Fleets serves locations, fleets, computes and aliases.
 	Fleets *fleet.Service
+	// Placements serves game session queues and placements.
+	Placements *placement.Service
 	// MaxBodyBytes bounds request bodies; zero means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// Metrics records per-operation counts and latencies; nil records
@@ -54,8 +57,8 @@ type Server struct {
 
 // New builds the control plane.
 func New(cfg Config) (*Server, error) {
-	if cfg.Fleets == nil {
-		return nil, errors.New("api: Config.Fleets is required")
+	if cfg.Fleets == nil || cfg.Placements == nil {
+		return nil, errors.New("api: Config.Fleets and Config.Placements are required")
 	}
 	if cfg.Credentials == nil && !cfg.Insecure {
 		return nil, errors.New("api: Config.Credentials is required unless Insecure is set")

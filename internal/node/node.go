@@ -24,7 +24,9 @@ import (
 	"github.com/rallypoint/rallypoint/internal/api"
 	"github.com/rallypoint/rallypoint/internal/buildinfo"
 	"github.com/rallypoint/rallypoint/internal/engine"
+	"github.com/rallypoint/rallypoint/internal/events"
 	"github.com/rallypoint/rallypoint/internal/fleet"
+	"github.com/rallypoint/rallypoint/internal/placement"
 	"github.com/rallypoint/rallypoint/internal/serversdk"
 	"github.com/rallypoint/rallypoint/internal/sigv4"
 )
@@ -71,6 +73,7 @@ type Node struct {
 	log      *slog.Logger
 	engine   *engine.Engine
 	fleets   *fleet.Service
+	places   *placement.Service
 	sdk      *serversdk.Server
 	control  *api.Server
 	stopRun  context.CancelFunc
@@ -159,6 +162,21 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("start fleet service: %w", err)
 	}
 
+	n.places, err = placement.New(placement.Config{
+		Config:   n.engine.Bucket(engine.BucketConfig),
+		Sessions: n.engine.Bucket(engine.BucketSessions),
+		Fleets:   n.fleets,
+		Leases:   n.engine.Leases(),
+		Events:   events.NewPublisher(n.engine.JetStream()),
+		Region:   cfg.Region,
+		Logger:   cfg.Logger,
+	})
+	if err != nil {
+		n.engine.Close()
+		n.closeListeners()
+		return nil, fmt.Errorf("start placement service: %w", err)
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		collectors.NewGoCollector(),
@@ -183,6 +201,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		Credentials: func(id string) (sigv4.Credentials, bool) { k, ok := keys[id]; return k, ok },
 		Insecure:    cfg.InsecureDev,
 		Fleets:      n.fleets,
+		Placements:  n.places,
 		Metrics:     api.NewMetrics(reg),
 		Logger:      cfg.Logger,
 	})
@@ -218,6 +237,13 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		defer n.wg.Done()
 		if err := n.fleets.Run(runCtx); err != nil {
 			n.log.Error("fleet deadlines stopped", "error", err)
+		}
+	}()
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		if err := n.places.Run(runCtx); err != nil {
+			n.log.Error("placement stopped", "error", err)
 		}
 	}()
 
@@ -358,6 +384,9 @@ func (n *Node) ControlPlaneOperations() []string { return n.control.Operations()
 
 // Fleets is the node's fleet service.
 func (n *Node) Fleets() *fleet.Service { return n.fleets }
+
+// Placements is the node's queue and placement service.
+func (n *Node) Placements() *placement.Service { return n.places }
 
 func (n *Node) engineUp() float64 {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
