@@ -234,7 +234,7 @@ func (s *Service) CreateGameSession(ctx context.Context, in CreateGameSessionInp
 		return GameSession{}, err
 	}
 	gs := GameSession{
-		ID:                          s.arn("gamesession/" + f.ID + "/" + shortID),
+		ID:                          s.GameSessionARN(f.ID, shortID),
 		ShortID:                     shortID,
 		FleetID:                     f.ID,
 		FleetARN:                    f.ARN,
@@ -330,7 +330,7 @@ func (s *Service) checkCreatorLimit(ctx context.Context, f Fleet, creator string
 func (s *Service) claimProcess(ctx context.Context, fleetID, location, gsKey string) (Process, error) {
 	// The cache answers fast but may lag behind a process that has just
 	// become ready; before saying there is no capacity, storage is read.
-	if idle, ok := s.procs.idle(fleetID, location); ok {
+	if idle, ok := s.procs.idleIn(fleetID, location); ok {
 		if p, ok, err := s.claimOneOf(ctx, idle, gsKey); ok || err != nil {
 			return p, err
 		}
