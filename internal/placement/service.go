@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -61,8 +62,30 @@ type Config struct {
 
 // Service runs queues and placements.
 type Service struct {
-	cfg Config
-	log *slog.Logger
+	cfg     Config
+	log     *slog.Logger
+	changed chan struct{} // a queue was created, updated or deleted here
+
+	mu     sync.Mutex        // guards the fields below
+	owners map[string]*owner // the queues this node owns, by name
+	// waiting maps the game sessions placements await to their owners.
+	waiting map[string]*owner
+	// pending is every PENDING placement, by queue and id, as the bucket
+	// shows them: what a new owner of a queue starts from.
+	pending map[string]map[string]stored
+	// ended lists ended placements by end time, for purging.
+	ended []endedRef
+}
+
+type stored struct {
+	pl  Placement
+	rev uint64
+}
+
+type endedRef struct {
+	id  string
+	rev uint64
+	at  time.Time
 }
 
 // New returns the Service; Run starts its work.
@@ -91,7 +114,14 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{cfg: cfg, log: cfg.Logger.With("component", "placement")}, nil
+	return &Service{
+		cfg:     cfg,
+		log:     cfg.Logger.With("component", "placement"),
+		changed: make(chan struct{}, 1),
+		owners:  make(map[string]*owner),
+		waiting: make(map[string]*owner),
+		pending: make(map[string]map[string]stored),
+	}, nil
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC() }

@@ -189,19 +189,16 @@ type Placement struct {
 
 	// The game session of the current attempt (PENDING) or of the outcome
 	// (FULFILLED). Empty until an attempt has made one.
-	GameSessionARN  string         `json:"gameSessionArn,omitempty"`
-	FleetID         string         `json:"fleetId,omitempty"`
-	Location        string         `json:"location,omitempty"`
-	IPAddress       string         `json:"ipAddress,omitempty"`
-	DNSName         string         `json:"dnsName,omitempty"`
-	Port            int            `json:"port,omitempty"`
-	PlacedPlayers   []PlacedPlayer `json:"placedPlayers,omitempty"`
+	GameSessionARN string         `json:"gameSessionArn,omitempty"`
+	FleetID        string         `json:"fleetId,omitempty"`
+	Location       string         `json:"location,omitempty"`
+	IPAddress      string         `json:"ipAddress,omitempty"`
+	DNSName        string         `json:"dnsName,omitempty"`
+	Port           int            `json:"port,omitempty"`
+	PlacedPlayers  []PlacedPlayer `json:"placedPlayers,omitempty"`
 	// Attempts counts game sessions made for this placement that did not
 	// lead to fulfilment; it names the next attempt's game session.
 	Attempts int `json:"attempts,omitempty"`
-	// Passes counts passes over the candidates that found no capacity; a
-	// location-order override falls back to the queue's order after one.
-	Passes int `json:"passes,omitempty"`
 }
 
 // Ended reports whether the placement has reached a final status.

@@ -1,0 +1,96 @@
+package placement
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/rallypoint/rallypoint/internal/events"
+)
+
+// DetailType is the detail-type of every queue placement event.
+const DetailType = "GameLift Queue Placement Event"
+
+// Event types, as detail.type.
+const (
+	EventFulfilled = "PlacementFulfilled"
+	EventCancelled = "PlacementCancelled"
+	EventTimedOut  = "PlacementTimedOut"
+	EventFailed    = "PlacementFailed"
+)
+
+// eventDetail is detail of a placement event. The failure events carry
+// only the id and times.
+type eventDetail struct {
+	Type                 string        `json:"type"`
+	PlacementID          string        `json:"placementId"`
+	Port                 string        `json:"port,omitempty"`
+	GameSessionARN       string        `json:"gameSessionArn,omitempty"`
+	IPAddress            string        `json:"ipAddress,omitempty"`
+	DNSName              *string       `json:"dnsName,omitempty"`
+	StartTime            string        `json:"startTime"`
+	EndTime              string        `json:"endTime"`
+	GameSessionRegion    string        `json:"gameSessionRegion,omitempty"`
+	PlacedPlayerSessions []eventPlayer `json:"placedPlayerSessions,omitempty"`
+	CustomEventData      string        `json:"customEventData,omitempty"`
+}
+
+type eventPlayer struct {
+	PlayerID        string `json:"playerId"`
+	PlayerSessionID string `json:"playerSessionId"`
+}
+
+// isoMillis is the time format of GameLift's event members.
+func isoMillis(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+func eventType(status string) string {
+	switch status {
+	case StatusFulfilled:
+		return EventFulfilled
+	case StatusCancelled:
+		return EventCancelled
+	case StatusTimedOut:
+		return EventTimedOut
+	}
+	return EventFailed
+}
+
+// publish emits the event of an ended placement. A failure to publish is
+// logged, not returned: the placement's outcome is stored either way, and
+// DescribeGameSessionPlacement shows it.
+func (s *Service) publish(ctx context.Context, pl Placement) {
+	if s.cfg.Events == nil {
+		return
+	}
+	queueARN := s.arn("gamesessionqueue/" + pl.Queue)
+	var target, custom string
+	if q, err := s.Queue(ctx, pl.Queue); err == nil {
+		target, custom = q.NotificationTarget, q.CustomEventData
+	}
+	d := eventDetail{
+		Type:            eventType(pl.Status),
+		PlacementID:     pl.ID,
+		StartTime:       isoMillis(pl.StartTime),
+		EndTime:         isoMillis(pl.EndTime),
+		CustomEventData: custom,
+	}
+	if pl.Status == StatusFulfilled {
+		d.Port = strconv.Itoa(pl.Port)
+		d.GameSessionARN = pl.GameSessionARN
+		d.IPAddress = pl.IPAddress
+		d.DNSName = &pl.DNSName
+		d.GameSessionRegion = pl.Location
+		d.PlacedPlayerSessions = []eventPlayer{}
+		for _, p := range pl.PlacedPlayers {
+			d.PlacedPlayerSessions = append(d.PlacedPlayerSessions, eventPlayer(p))
+		}
+	}
+	ev := events.Event{
+		Subject:            events.Subject("placement", pl.Queue, d.Type),
+		NotificationTarget: target,
+		Document:           events.NewDocument(DetailType, s.cfg.Region, []string{queueARN}, pl.EndTime, d),
+	}
+	if err := s.cfg.Events.Publish(ctx, ev); err != nil {
+		s.log.Error("could not publish a placement event", "placement", pl.ID, "type", d.Type, "error", err)
+	}
+}
