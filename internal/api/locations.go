@@ -10,12 +10,28 @@ import (
 
 // LocationModel is a custom location on the wire.
 type LocationModel struct {
-	LocationName *string `json:"LocationName,omitempty"`
-	LocationArn  *string `json:"LocationArn,omitempty"`
+	LocationName *string     `json:"LocationName,omitempty"`
+	LocationArn  *string     `json:"LocationArn,omitempty"`
+	PingBeacon   *PingBeacon `json:"PingBeacon,omitempty"`
+}
+
+// PingBeacon is where game clients measure their latency to a location:
+// GameLift's shape, filled from the location's fleet.PingBeaconTag.
+type PingBeacon struct {
+	UDPEndpoint *UDPEndpoint `json:"UDPEndpoint,omitempty"`
+}
+
+type UDPEndpoint struct {
+	Domain *string `json:"Domain,omitempty"`
+	Port   *int32  `json:"Port,omitempty"`
 }
 
 func locationOut(l fleet.Location) LocationModel {
-	return LocationModel{LocationName: ptr(l.Name), LocationArn: ptr(l.ARN)}
+	m := LocationModel{LocationName: ptr(l.Name), LocationArn: ptr(l.ARN)}
+	if host, port, ok := l.PingBeacon(); ok {
+		m.PingBeacon = &PingBeacon{UDPEndpoint: &UDPEndpoint{Domain: ptr(host), Port: ptr(int32(port))}}
+	}
+	return m
 }
 
 type CreateLocationInput struct {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,12 +21,98 @@ type Location struct {
 	Tags      []Tag     `json:"tags,omitempty"`
 }
 
+// PingBeaconTag is the tag with which a custom location declares its UDP
+// ping beacon, as host:port. GameLift runs the beacons of its own locations
+// and knows where they are; a custom location's beacon is run by whoever
+// runs the location, so they say where it is. A tag needs nothing new from
+// CreateLocation's clients (the aws CLI, the SDKs).
+const PingBeaconTag = "rallypoint:ping-beacon"
+
+// PingBeacon is where the location's UDP ping beacon answers (see
+// sdk/beacon), or ok is false when the location declares none.
+func (l Location) PingBeacon() (host string, port int, ok bool) {
+	for _, t := range l.Tags {
+		if t.Key == PingBeaconTag {
+			// Checked at creation; a record that fails now has no beacon
+			// rather than a broken one.
+			host, port, err := parsePingBeacon(t.Value)
+			return host, port, err == nil
+		}
+	}
+	return "", 0, false
+}
+
+// parsePingBeacon reads a ping beacon's host:port; the error says what is
+// wrong with it.
+func parsePingBeacon(v string) (string, int, error) {
+	host, portText, err := net.SplitHostPort(v)
+	if err != nil {
+		if strings.Count(v, ":") > 1 && !strings.HasPrefix(v, "[") {
+			return "", 0, errors.New("it is not host:port (an IPv6 host goes in brackets: [2001:db8::1]:7770)")
+		}
+		return "", 0, errors.New("it is not host:port")
+	}
+	if host == "" {
+		return "", 0, errors.New("the host is empty")
+	}
+	if net.ParseIP(host) == nil && !validHostName(host) {
+		return "", 0, fmt.Errorf("the host %q is neither an IP address nor a DNS name", host)
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil || port < 1 || port > 65535 {
+		return "", 0, fmt.Errorf("the port %q is not a number from 1 to 65535", portText)
+	}
+	return host, port, nil
+}
+
+// validHostName reports whether h is a DNS name: dot-separated labels of
+// letters, digits, '-' and '_', as resolvers accept them.
+func validHostName(h string) bool {
+	if len(h) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(strings.TrimSuffix(h, "."), ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// checkPingBeacon refuses a ping beacon tag that clients could not use, and
+// a second one (which of the two would be the beacon?).
+func checkPingBeacon(tags []Tag) error {
+	seen := false
+	for _, t := range tags {
+		if t.Key != PingBeaconTag {
+			continue
+		}
+		if seen {
+			return newError(ErrInvalidRequest, "Tag %s is given twice; a location has one ping beacon.", PingBeaconTag)
+		}
+		seen = true
+		if _, _, err := parsePingBeacon(t.Value); err != nil {
+			return newError(ErrInvalidRequest, "Tag %s = %q must be the host:port of the location's UDP ping beacon (for example beacon.eu.example.com:7770), but %v.", PingBeaconTag, t.Value, err)
+		}
+	}
+	return nil
+}
+
 func locationKey(name string) string { return "location." + name }
 
-// CreateLocation adds a custom location. Names are unique.
+// CreateLocation adds a custom location. Names are unique. A location may
+// declare its ping beacon with the tag PingBeaconTag.
 func (s *Service) CreateLocation(ctx context.Context, name string, tags []Tag) (Location, error) {
 	if !strings.HasPrefix(name, "custom-") {
 		return Location{}, newError(ErrInvalidRequest, "Location name %s must start with custom-.", name)
+	}
+	if err := checkPingBeacon(tags); err != nil {
+		return Location{}, err
 	}
 	loc := Location{Name: name, ARN: s.arn("location/" + name), CreatedAt: s.now(), Tags: tags}
 	if _, err := engine.Create(ctx, s.cfg.Config, locationKey(name), loc); err != nil {
