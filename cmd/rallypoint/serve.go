@@ -45,6 +45,7 @@ type serveOptions struct {
 	activation   time.Duration
 	heartbeat    time.Duration
 	retention    time.Duration
+	pingBeacon   string
 }
 
 func newServeCmd() *cobra.Command {
@@ -58,7 +59,9 @@ with --nats).
 
 The public listener (--listen) serves players and game servers; the admin
 listener (--admin-listen) serves the GameLift-compatible control plane,
-/metrics, /healthz and /readyz.
+/metrics, /healthz and /readyz. With --ping-beacon, it also answers the UDP
+probes game clients measure their latency to a location with, so this machine
+can be the location's ping beacon.
 
 Control-plane calls must be signed with SigV4 by an access key given with
 --access-key (or RALLYPOINT_ACCESS_KEYS). With none configured, the first
@@ -105,6 +108,7 @@ func bindServeFlags(f *pflag.FlagSet, o *serveOptions) {
 	f.DurationVar(&o.reservation, "reservation-timeout", 60*time.Second, "how long a RESERVED player session waits for the game server to accept it before it is TIMEDOUT")
 	f.DurationVar(&o.activation, "activation-timeout", 600*time.Second, "how long a new game session may stay ACTIVATING before it and its process are ended")
 	f.DurationVar(&o.retention, "session-retention", 30*24*time.Hour, "how long ended game sessions and their player sessions stay readable")
+	f.StringVar(&o.pingBeacon, "ping-beacon", "", "also serve a UDP ping beacon at host:port (e.g. 0.0.0.0:7770), for the locations that declare it with the rallypoint:ping-beacon tag")
 	f.DurationVar(&o.heartbeat, "heartbeat-timeout", 3*time.Minute, "how long a game server process may go without a heartbeat before it is ended (the SDKs beat every 50-70s)")
 }
 
@@ -242,12 +246,16 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, o serveOptions) err
 		HeartbeatTimeout:    o.heartbeat,
 		SessionRetention:    o.retention,
 		ShutdownTimeout:     o.drainTimeout,
+		PingBeacon:          o.pingBeacon,
 		Logger:              log,
 	})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "rallypoint is listening: public http://%s  admin (control plane) http://%s\n", n.PublicAddr(), n.AdminAddr())
+	if addr := n.PingBeaconAddr(); addr != "" {
+		fmt.Fprintf(stdout, "ping beacon: udp %s\n", addr)
+	}
 
 	var serveErr error
 	select {

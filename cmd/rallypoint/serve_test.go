@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/rallypoint/rallypoint/sdk/beacon"
 )
 
 func parseServe(t *testing.T, args ...string) (serveOptions, error) {
@@ -176,6 +178,62 @@ func TestServeCommand(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop")
+	}
+}
+
+var beaconLine = regexp.MustCompile(`ping beacon: udp (\S+)`)
+
+// TestServePingBeacon runs "rallypoint serve --ping-beacon" and measures
+// the latency to it as a game client would; an address that cannot be
+// bound stops serve from starting.
+func TestServePingBeacon(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &syncBuffer{}
+	root := newRootCmd()
+	root.SetArgs([]string{"serve", "--data-dir", t.TempDir(), "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+		"--insecure-dev", "--ping-beacon", "127.0.0.1:0"})
+	root.SetOut(out)
+	root.SetErr(io.Discard)
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+
+	var addr string
+	deadline := time.Now().Add(30 * time.Second)
+	for addr == "" {
+		if m := beaconLine.FindStringSubmatch(out.String()); m != nil {
+			addr = m[1]
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve ended early: %v\n%s", err, out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not say where its ping beacon listens:\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// A generous per-probe timeout: on loopback a probe is lost only if
+	// its datagram is, however busy the machine.
+	p := beacon.Prober{Timeout: 30 * time.Second}
+	res, err := p.Probe(ctx, addr, 3)
+	if err != nil || len(res.Samples) != 3 {
+		t.Fatalf("probing %s: %+v, %v", addr, res, err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve returned %v after its context ended", err)
+	}
+
+	root = newRootCmd()
+	root.SetArgs([]string{"serve", "--data-dir", t.TempDir(), "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+		"--insecure-dev", "--ping-beacon", "127.0.0.1"})
+	root.SetOut(io.Discard)
+	root.SetErr(io.Discard)
+	if err := root.ExecuteContext(context.Background()); err == nil || !strings.Contains(err.Error(), "ping beacon 127.0.0.1") {
+		t.Fatalf("serve --ping-beacon without a port: %v, want an error naming the ping beacon", err)
 	}
 }
 

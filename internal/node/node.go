@@ -29,6 +29,7 @@ import (
 	"github.com/rallypoint/rallypoint/internal/placement"
 	"github.com/rallypoint/rallypoint/internal/serversdk"
 	"github.com/rallypoint/rallypoint/internal/sigv4"
+	"github.com/rallypoint/rallypoint/sdk/beacon"
 )
 
 // Config is everything a node needs to start.
@@ -61,6 +62,10 @@ type Config struct {
 	// on shutdown. Zero means 10 s.
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger
+	// PingBeacon is a UDP host:port on which the node answers the probes
+	// game clients measure their latency with (sdk/beacon), for a location
+	// whose beacon is this machine. Empty runs no beacon.
+	PingBeacon string
 }
 
 // ServerSDKPath is where game servers connect with the server SDK on the
@@ -81,6 +86,7 @@ type Node struct {
 	admin    *httpServer
 	pubLn    net.Listener
 	adminLn  net.Listener
+	beaconLn net.PacketConn // the ping beacon's socket; nil when it runs none
 	serveErr chan error
 	wg       sync.WaitGroup
 
@@ -111,7 +117,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	if len(cfg.AccessKeys) == 0 && !cfg.InsecureDev {
 		return nil, errors.New("no access key configured: control-plane calls could never be verified")
 	}
-	n := &Node{cfg: cfg, log: cfg.Logger.With("node", cfg.NodeID), serveErr: make(chan error, 2)}
+	n := &Node{cfg: cfg, log: cfg.Logger.With("node", cfg.NodeID), serveErr: make(chan error, 3)}
 
 	var err error
 	// Bind first: a port conflict should fail before any data is touched.
@@ -121,6 +127,12 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	if n.adminLn, err = net.Listen("tcp", cfg.AdminListen); err != nil {
 		n.pubLn.Close()
 		return nil, fmt.Errorf("admin listener %s: %w", cfg.AdminListen, err)
+	}
+	if cfg.PingBeacon != "" {
+		if n.beaconLn, err = net.ListenPacket("udp", cfg.PingBeacon); err != nil {
+			n.closeListeners()
+			return nil, fmt.Errorf("ping beacon %s: %w", cfg.PingBeacon, err)
+		}
 	}
 	publicURL, err := n.publicURL()
 	if err != nil {
@@ -251,6 +263,9 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	n.public = newHTTPServer(publicMux, cfg.Logger)
 	n.serve(n.admin, n.adminLn)
 	n.serve(n.public, n.pubLn)
+	if n.beaconLn != nil {
+		n.serveBeacon(runCtx)
+	}
 
 	n.log.Info("rallypoint listening",
 		"public", "http://"+n.pubLn.Addr().String(),
@@ -330,6 +345,19 @@ func (n *Node) serve(srv *httpServer, ln net.Listener) {
 	}()
 }
 
+// serveBeacon answers ping beacon probes until ctx ends.
+func (n *Node) serveBeacon(ctx context.Context) {
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		defer n.beaconLn.Close()
+		if err := beacon.Serve(ctx, n.beaconLn); err != nil {
+			n.serveErr <- err
+		}
+	}()
+	n.log.Info("ping beacon listening", "udp", n.beaconLn.LocalAddr().String())
+}
+
 // Err delivers an error if a listener stops serving on its own.
 func (n *Node) Err() <-chan error { return n.serveErr }
 
@@ -349,6 +377,9 @@ func (n *Node) closeListeners() {
 	}
 	if n.adminLn != nil {
 		n.adminLn.Close()
+	}
+	if n.beaconLn != nil {
+		n.beaconLn.Close()
 	}
 }
 
@@ -378,6 +409,15 @@ func (n *Node) publicURL() (string, error) {
 // the configuration asked for port 0).
 func (n *Node) PublicAddr() string { return n.pubLn.Addr().String() }
 func (n *Node) AdminAddr() string  { return n.adminLn.Addr().String() }
+
+// PingBeaconAddr is the ping beacon's bound UDP address, or "" when the
+// node runs none.
+func (n *Node) PingBeaconAddr() string {
+	if n.beaconLn == nil {
+		return ""
+	}
+	return n.beaconLn.LocalAddr().String()
+}
 
 // ControlPlaneOperations lists the GameLift operations the node answers.
 func (n *Node) ControlPlaneOperations() []string { return n.control.Operations() }
