@@ -23,6 +23,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/gamelift"
 	"github.com/aws/aws-sdk-go-v2/service/gamelift/types"
+
+	"github.com/rallypoint/rallypoint/sdk/beacon"
 )
 
 const (
@@ -113,8 +115,9 @@ func (p *proc) exit(t *testing.T) error {
 }
 
 var (
-	listening = regexp.MustCompile(`rallypoint is listening: public http://(\S+)\s+admin \(control plane\) http://(\S+)`)
-	udpLine   = regexp.MustCompile(`listening for players on udp (\S+)`)
+	listening  = regexp.MustCompile(`rallypoint is listening: public http://(\S+)\s+admin \(control plane\) http://(\S+)`)
+	udpLine    = regexp.MustCompile(`listening for players on udp (\S+)`)
+	beaconLine = regexp.MustCompile(`ping beacon on udp (\S+)`)
 )
 
 // udpClient is a game client's UDP socket.
@@ -195,15 +198,22 @@ func TestArenaEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	startArena := func(pid string) (*proc, string) {
-		p := startProc(t, arenaBin, "--endpoint", aws.ToString(compute.Compute.GameLiftServiceSdkEndpoint),
+	startArena := func(pid string, extra ...string) (*proc, string) {
+		p := startProc(t, arenaBin, append([]string{"--endpoint", aws.ToString(compute.Compute.GameLiftServiceSdkEndpoint),
 			"--fleet", fleetID, "--compute", "lab-1", "--token", aws.ToString(token.AuthToken),
-			"--process-id", pid, "--listen", "127.0.0.1:0", "--idle-timeout", "20s")
+			"--process-id", pid, "--listen", "127.0.0.1:0", "--idle-timeout", "20s"}, extra...)...)
 		addr := p.await(t, udpLine)[1]
 		p.await(t, regexp.MustCompile(`ready on port`))
 		return p, addr
 	}
-	arena1, addr1 := startArena("arena-1")
+	arena1, addr1 := startArena("arena-1", "--ping-beacon", "127.0.0.1:0")
+
+	// The first server is also its location's ping beacon. The probes'
+	// timeout is long: on loopback one is lost only if its datagram is.
+	prober := beacon.Prober{Timeout: 30 * time.Second}
+	if res, err := prober.Probe(ctx, arena1.await(t, beaconLine)[1], 3); err != nil || res.Lost != 0 {
+		t.Fatalf("probing arena 1's ping beacon: %+v, %v", res, err)
+	}
 
 	createSession := func(name string) *types.GameSession {
 		out, err := gl.CreateGameSession(ctx, &gamelift.CreateGameSessionInput{FleetId: &fleetID, Location: aws.String("custom-lab"),

@@ -16,6 +16,11 @@
 // player has left, or the service asks the process to terminate, the game
 // ends (players get END <reason>), the process calls ProcessEnding and the
 // program exits: as on GameLift, a process hosts one game session.
+//
+// With --ping-beacon, the server also answers the UDP probes game clients
+// measure their latency to a location with (sdk/beacon), so a studio that
+// runs arena servers in a location can ship the location's beacon with
+// them.
 package main
 
 import (
@@ -34,6 +39,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/rallypoint/rallypoint/sdk/beacon"
 	"github.com/rallypoint/rallypoint/sdk/server"
 )
 
@@ -44,6 +50,7 @@ func main() {
 type config struct {
 	endpoint, fleetID, compute, token, processID, listen string
 	idleTimeout, heartbeat                               time.Duration
+	pingBeacon                                           string
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -61,6 +68,8 @@ environment as ARENA_<FLAG> (ARENA_ENDPOINT, ARENA_FLEET, ARENA_COMPUTE,
 ARENA_TOKEN, ARENA_LISTEN, ...).
 
 Players send UDP lines: JOIN <player session id>, MSG <text>, PING, LEAVE.
+With --ping-beacon, game clients can also measure their latency to this
+machine there (see sdk/beacon).
 
 Flags:
 `)
@@ -72,6 +81,7 @@ Flags:
 	fs.StringVar(&c.token, "token", env("TOKEN", ""), "compute auth token from GetComputeAuthToken")
 	fs.StringVar(&c.processID, "process-id", env("PROCESS_ID", ""), "process id, unique per run (default: a fresh UUID)")
 	fs.StringVar(&c.listen, "listen", env("LISTEN", "0.0.0.0:7777"), "UDP address players connect to; its port (1-60000, or 0 for any free one) is reported to rallypoint")
+	fs.StringVar(&c.pingBeacon, "ping-beacon", env("PING_BEACON", ""), "also serve the location's UDP ping beacon at host:port (e.g. 0.0.0.0:7770); empty serves none")
 	fs.DurationVar(&c.idleTimeout, "idle-timeout", envDuration("IDLE_TIMEOUT", 30*time.Second), "drop a player who sends nothing for this long")
 	fs.DurationVar(&c.heartbeat, "heartbeat", envDuration("HEARTBEAT", 60*time.Second), "heartbeat interval (the SDK adds up to 10s of jitter)")
 	if err := fs.Parse(args); err != nil {
@@ -167,6 +177,13 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 
 	a := &arena{cfg: cfg, out: out, udp: udp, players: map[string]*player{}, ended: make(chan struct{})}
 	a.say("listening for players on udp %s", udp.LocalAddr())
+	if cfg.pingBeacon != "" {
+		stopBeacon, err := a.serveBeacon(cfg.pingBeacon)
+		if err != nil {
+			return err
+		}
+		defer stopBeacon()
+	}
 	connectCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	a.proc, err = server.Connect(connectCtx, server.ServerParameters{
 		WebSocketURL: cfg.endpoint,
@@ -206,6 +223,30 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 			a.dropSilent()
 		}
 	}
+}
+
+// serveBeacon answers latency probes at addr until stop is called. It
+// runs apart from the game's socket: a beacon's address is the location's,
+// known before any game session, and it answers anyone, not just players.
+func (a *arena) serveBeacon(addr string) (stop func(), err error) {
+	conn, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("ping beacon %s: %w", addr, err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := beacon.Serve(ctx, conn); err != nil {
+			a.say("ping beacon stopped: %v", err)
+		}
+	}()
+	a.say("ping beacon on udp %s", conn.LocalAddr())
+	return func() {
+		cancel()
+		<-done
+		conn.Close()
+	}, nil
 }
 
 // maxPort is the highest port the server SDKs accept in ProcessReady.
