@@ -2,8 +2,10 @@ package placement_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -61,7 +63,7 @@ func (w *world) start() {
 		AdminListen: "127.0.0.1:0",
 		NodeID:      "test",
 		AccessKeys:  []sigv4.Credentials{testKey},
-		Logger:      slog.New(slog.DiscardHandler),
+		Logger:      testLogger(),
 	})
 	if err != nil {
 		w.t.Fatalf("start node: %v", err)
@@ -194,3 +196,13 @@ func eventually(t testing.TB, what string, cond func() bool) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// testLogger logs to stderr when RP_TEST_LOG is set, for debugging.
+func testLogger() *slog.Logger {
+	if os.Getenv("RP_TEST_LOG") == "" {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }
