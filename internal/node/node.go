@@ -425,6 +425,11 @@ func (n *Node) ControlPlaneOperations() []string { return n.control.Operations()
 // Fleets is the node's fleet service.
 func (n *Node) Fleets() *fleet.Service { return n.fleets }
 
+// NATSURL is where NATS clients reach the node's engine: the embedded
+// server's client port when Config.NATSListen is set, or the external
+// cluster; empty otherwise.
+func (n *Node) NATSURL() string { return n.engine.ClientURL() }
+
 // Placements is the node's queue and placement service.
 func (n *Node) Placements() *placement.Service { return n.places }
 
