@@ -28,8 +28,11 @@ var testKey = sigv4.Credentials{AccessKeyID: "RPAKTESTKEY0000000001", SecretAcce
 type world struct {
 	t   testing.TB
 	dir string
-	n   *node.Node
-	c   *gamelift.Client
+	// listen is the public address: port 0 at first, then the bound one,
+	// so that game servers find the node again after a restart.
+	listen string
+	n      *node.Node
+	c      *gamelift.Client
 
 	mu      sync.Mutex
 	running []*gameServer
@@ -37,7 +40,7 @@ type world struct {
 }
 
 func newWorld(t testing.TB) *world {
-	w := &world{t: t, dir: t.TempDir()}
+	w := &world{t: t, dir: t.TempDir(), listen: "127.0.0.1:0"}
 	w.start()
 	t.Cleanup(func() {
 		w.mu.Lock()
@@ -59,9 +62,10 @@ func (w *world) start() {
 	defer cancel()
 	n, err := node.Start(ctx, node.Config{
 		DataDir:     w.dir,
-		Listen:      "127.0.0.1:0",
+		Listen:      w.listen,
 		AdminListen: "127.0.0.1:0",
 		NodeID:      "test",
+		NATSListen:  "127.0.0.1:0",
 		AccessKeys:  []sigv4.Credentials{testKey},
 		Logger:      testLogger(),
 	})
@@ -69,6 +73,7 @@ func (w *world) start() {
 		w.t.Fatalf("start node: %v", err)
 	}
 	w.n = n
+	w.listen = n.PublicAddr()
 	w.c = gamelift.New(gamelift.Options{
 		Region:           "local",
 		BaseEndpoint:     aws.String("http://" + n.AdminAddr()),

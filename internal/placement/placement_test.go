@@ -2,7 +2,6 @@ package placement_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
@@ -352,5 +351,4 @@ func TestPlacementRetriesWhenGameSessionDoesNotActivate(t *testing.T) {
 	if aws.ToString(pl.GameSessionArn) == gs.GameSessionID {
 		t.Fatal("the placement kept the game session that never activated")
 	}
-	_ = fmt.Sprint()
 }

@@ -1,0 +1,131 @@
+package placement_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/gamelift"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// placementEvent is a queue placement event as GameLift documents it.
+type placementEvent struct {
+	Version    string   `json:"version"`
+	ID         string   `json:"id"`
+	DetailType string   `json:"detail-type"`
+	Source     string   `json:"source"`
+	Account    string   `json:"account"`
+	Time       string   `json:"time"`
+	Region     string   `json:"region"`
+	Resources  []string `json:"resources"`
+	Detail     struct {
+		Type                 string `json:"type"`
+		PlacementID          string `json:"placementId"`
+		Port                 string `json:"port"`
+		GameSessionARN       string `json:"gameSessionArn"`
+		IPAddress            string `json:"ipAddress"`
+		DNSName              string `json:"dnsName"`
+		StartTime            string `json:"startTime"`
+		EndTime              string `json:"endTime"`
+		GameSessionRegion    string `json:"gameSessionRegion"`
+		CustomEventData      string `json:"customEventData"`
+		PlacedPlayerSessions []struct {
+			PlayerID        string `json:"playerId"`
+			PlayerSessionID string `json:"playerSessionId"`
+		} `json:"placedPlayerSessions"`
+	} `json:"detail"`
+	subject string
+}
+
+// events follows the placement events on the node's event stream.
+func (w *world) events() <-chan placementEvent {
+	w.t.Helper()
+	nc, err := nats.Connect(w.n.NATSURL())
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	ctx := context.Background()
+	cons, err := js.OrderedConsumer(ctx, "RP_EVENTS", jetstream.OrderedConsumerConfig{FilterSubjects: []string{"rp.events.placement.>"}})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	out := make(chan placementEvent, 100)
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		var ev placementEvent
+		if err := json.Unmarshal(m.Data(), &ev); err != nil {
+			w.t.Errorf("undecodable event on %s: %v", m.Subject(), err)
+			return
+		}
+		ev.subject = m.Subject()
+		out <- ev
+	})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(cc.Stop)
+	return out
+}
+
+func nextEvent(t *testing.T, c <-chan placementEvent) placementEvent {
+	t.Helper()
+	select {
+	case ev := <-c:
+		return ev
+	case <-time.After(30 * time.Second):
+		t.Fatal("no placement event arrived")
+		return placementEvent{}
+	}
+}
+
+// Each ended placement emits its event on RP_EVENTS, in GameLift's JSON.
+func TestPlacementEvents(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	evs := w.events()
+	f := w.fleet("f", "", "custom-a")
+	w.servers(f, "custom-a", 1)
+	q := w.queue(gamelift.CreateGameSessionQueueInput{
+		Name: aws.String("evq"), Destinations: destinations(f), TimeoutInSeconds: aws.Int32(10),
+		CustomEventData: aws.String("studio-data"),
+	})
+
+	pl := w.fulfilledIn(w.place("evq", "ev-1", nil, "u1", "u2"), "custom-a", "u1", "u2")
+	ev := nextEvent(t, evs)
+	if ev.subject != "rp.events.placement.evq.PlacementFulfilled" || ev.DetailType != "GameLift Queue Placement Event" || ev.Source != "aws.gamelift" ||
+		ev.Version != "0" || ev.ID == "" || ev.Region != "local" || len(ev.Resources) != 1 || ev.Resources[0] != aws.ToString(q.GameSessionQueueArn) {
+		t.Fatalf("fulfilled event envelope: %+v", ev)
+	}
+	d := ev.Detail
+	if d.Type != "PlacementFulfilled" || d.PlacementID != "ev-1" || d.GameSessionARN != aws.ToString(pl.GameSessionArn) ||
+		d.IPAddress != "127.0.0.1" || d.Port != "7000" || d.GameSessionRegion != "custom-a" || d.CustomEventData != "studio-data" ||
+		len(d.PlacedPlayerSessions) != 2 || d.PlacedPlayerSessions[0].PlayerSessionID != aws.ToString(pl.PlacedPlayerSessions[0].PlayerSessionId) {
+		t.Fatalf("fulfilled event detail: %+v", d)
+	}
+	for _, ts := range []string{d.StartTime, d.EndTime} {
+		if _, err := time.Parse("2006-01-02T15:04:05.000Z", ts); err != nil {
+			t.Fatalf("event time %q is not ISO-8601 with milliseconds: %v", ts, err)
+		}
+	}
+
+	// No capacity is left: one placement is stopped, one times out.
+	w.place("evq", "ev-2", nil)
+	if _, err := w.c.StopGameSessionPlacement(context.Background(), &gamelift.StopGameSessionPlacementInput{PlacementId: aws.String("ev-2")}); err != nil {
+		t.Fatal(err)
+	}
+	if ev := nextEvent(t, evs); ev.Detail.Type != "PlacementCancelled" || ev.Detail.PlacementID != "ev-2" || ev.Detail.GameSessionARN != "" || ev.Detail.EndTime == "" {
+		t.Fatalf("cancelled event: %+v", ev)
+	}
+	w.place("evq", "ev-3", nil)
+	if ev := nextEvent(t, evs); ev.Detail.Type != "PlacementTimedOut" || ev.Detail.PlacementID != "ev-3" || ev.subject != "rp.events.placement.evq.PlacementTimedOut" {
+		t.Fatalf("timed-out event: %+v", ev)
+	}
+}
