@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/rallypoint/rallypoint/internal/fleet"
+	"github.com/rallypoint/rallypoint/internal/placement"
 	"github.com/rallypoint/rallypoint/internal/sigv4"
 )
 
@@ -64,6 +65,9 @@ var domainCodes = []struct {
 	// another's game session); no control-plane call should meet it, but
 	// if one does, it is the caller's request that was wrong.
 	{fleet.ErrForbidden, CodeInvalidRequest},
+	{placement.ErrNotFound, CodeNotFound},
+	{placement.ErrInvalidRequest, CodeInvalidRequest},
+	{placement.ErrConflict, CodeConflict},
 }
 
 // toError converts whatever a handler returned into the error response.

@@ -43,5 +43,13 @@ func (s *Server) operations() map[string]operation {
 		"UpdateAlias":   op(s.updateAlias),
 		"ResolveAlias":  op(s.resolveAlias),
 		"DeleteAlias":   op(s.deleteAlias),
+		// Queues and placements.
+		"CreateGameSessionQueue":       op(s.createGameSessionQueue),
+		"DescribeGameSessionQueues":    op(s.describeGameSessionQueues),
+		"UpdateGameSessionQueue":       op(s.updateGameSessionQueue),
+		"DeleteGameSessionQueue":       op(s.deleteGameSessionQueue),
+		"StartGameSessionPlacement":    op(s.startGameSessionPlacement),
+		"DescribeGameSessionPlacement": op(s.describeGameSessionPlacement),
+		"StopGameSessionPlacement":     op(s.stopGameSessionPlacement),
 	}
 }
