@@ -58,13 +58,19 @@ func eventType(status string) string {
 // publish emits the event of an ended placement. A failure to publish is
 // logged, not returned: the placement's outcome is stored either way, and
 // DescribeGameSessionPlacement shows it.
-func (s *Service) publish(ctx context.Context, pl Placement) {
+// q is the placement's queue as the caller knows it; nil reads it.
+func (s *Service) publish(ctx context.Context, pl Placement, q *Queue) {
 	if s.cfg.Events == nil {
 		return
 	}
 	queueARN := s.arn("gamesessionqueue/" + pl.Queue)
+	if q == nil {
+		if read, err := s.Queue(ctx, pl.Queue); err == nil {
+			q = &read
+		}
+	}
 	var target, custom string
-	if q, err := s.Queue(ctx, pl.Queue); err == nil {
+	if q != nil {
 		target, custom = q.NotificationTarget, q.CustomEventData
 	}
 	d := eventDetail{

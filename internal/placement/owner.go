@@ -29,6 +29,9 @@ type owner struct {
 
 	mu       sync.Mutex // guards the fields below
 	entries  map[string]*entry
+	// order holds the entries by start time (and dropped ones until the
+	// next pass compacts it), so a pass does not sort.
+	order    []*entry
 	byGS     map[string]*entry // game session ARN -> the entry awaiting it
 	inflight int
 	reserved map[string]int       // target key -> creations in flight there
@@ -61,6 +64,7 @@ type entry struct {
 	// adopted stays set for such a placement: its player sessions may
 	// already be reserved.
 	adopted bool
+	dropped bool
 	// gone marks a placement that ended elsewhere (StopGameSessionPlacement)
 	// while it was busy.
 	gone bool
@@ -102,6 +106,13 @@ func (o *owner) run() {
 		case <-timer.C:
 		}
 	}
+}
+
+// currentQueue is the queue as last read (nil if never).
+func (o *owner) currentQueue() *Queue {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.queue
 }
 
 // empty reports whether the owner has no pending placement left.
@@ -151,10 +162,22 @@ func (o *owner) adopt(pl Placement, rev uint64, recovered bool) {
 		o.s.await(e.gsARN, o)
 	}
 	o.entries[pl.ID] = e
+	// Placements mostly arrive in start order: the insertion is at or near
+	// the end.
+	i := len(o.order)
+	for i > 0 && before(e, o.order[i-1]) {
+		i--
+	}
+	o.order = slices.Insert(o.order, i, e)
 	o.poke()
 }
 
+func before(a, b *entry) bool {
+	return cmp.Or(a.pl.StartTime.Compare(b.pl.StartTime), cmp.Compare(a.pl.ID, b.pl.ID)) < 0
+}
+
 func (o *owner) dropLocked(e *entry) {
+	e.dropped = true
 	delete(o.entries, e.pl.ID)
 	if e.gsARN != "" {
 		delete(o.byGS, e.gsARN)
@@ -224,17 +247,12 @@ func (o *owner) pass() time.Time {
 	defer o.mu.Unlock()
 	o.configLocked(now)
 	next := now.Add(time.Hour)
-	list := make([]*entry, 0, len(o.entries))
-	for _, e := range o.entries {
-		if !e.busy {
-			list = append(list, e)
-		}
-	}
-	slices.SortFunc(list, func(a, b *entry) int {
-		return cmp.Or(a.pl.StartTime.Compare(b.pl.StartTime), cmp.Compare(a.pl.ID, b.pl.ID))
-	})
+	o.order = slices.DeleteFunc(o.order, func(e *entry) bool { return e.dropped })
 	capacity := o.capacityLocked(now)
-	for _, e := range list {
+	for _, e := range o.order {
+		if e.busy {
+			continue
+		}
 		switch {
 		case o.deleted:
 			o.startLocked(e, func() { o.finish(e, StatusFailed, "its queue was deleted") })
@@ -577,7 +595,7 @@ func (o *owner) fulfil(e *entry, gs fleet.GameSession) {
 	o.mu.Unlock()
 	if ok {
 		o.s.log.Debug("placement fulfilled", "queue", o.name, "placement", pl.ID, "game_session", pl.GameSessionARN, "location", pl.Location)
-		o.s.publish(o.ctx, pl)
+		o.s.publish(o.ctx, pl, o.currentQueue())
 	}
 	o.poke()
 }
@@ -641,7 +659,7 @@ func (o *owner) finish(e *entry, status, why string) {
 	o.mu.Unlock()
 	if ok {
 		o.s.log.Info("placement ended", "queue", o.name, "placement", pl.ID, "status", status, "reason", why)
-		o.s.publish(o.ctx, pl)
+		o.s.publish(o.ctx, pl, o.currentQueue())
 	}
 	o.poke()
 }

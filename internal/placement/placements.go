@@ -135,7 +135,7 @@ func (s *Service) StopPlacement(ctx context.Context, id string) (Placement, erro
 		return Placement{}, fmt.Errorf("stop placement %s: %w", id, err)
 	}
 	s.log.Info("placement cancelled", "placement", id, "queue", pl.Queue)
-	s.publish(ctx, pl)
+	s.publish(ctx, pl, nil)
 	return pl, nil
 }
 

@@ -54,7 +54,7 @@ type Config struct {
 	// Retention is how long ended placements stay readable. Default 24h.
 	Retention time.Duration
 	// MaxInFlight bounds the game sessions one queue's owner is creating
-	// at once. Default 16.
+	// at once. Default 64.
 	MaxInFlight int
 	Now         func() time.Time
 	Logger      *slog.Logger
@@ -106,7 +106,7 @@ func New(cfg Config) (*Service, error) {
 		cfg.Retention = 24 * time.Hour
 	}
 	if cfg.MaxInFlight <= 0 {
-		cfg.MaxInFlight = 16
+		cfg.MaxInFlight = 64
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
