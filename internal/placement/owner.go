@@ -27,8 +27,8 @@ type owner struct {
 	done   chan struct{}
 	held   *engine.Held // nil without leases
 
-	mu       sync.Mutex // guards the fields below
-	entries  map[string]*entry
+	mu      sync.Mutex // guards the fields below
+	entries map[string]*entry
 	// order holds the entries by start time (and dropped ones until the
 	// next pass compacts it), so a pass does not sort.
 	order    []*entry
