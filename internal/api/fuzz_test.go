@@ -20,6 +20,7 @@ import (
 	"github.com/rallypoint/rallypoint/internal/engine"
 	"github.com/rallypoint/rallypoint/internal/engine/enginetest"
 	"github.com/rallypoint/rallypoint/internal/fleet"
+	"github.com/rallypoint/rallypoint/internal/placement"
 )
 
 // The fuzz targets feed arbitrary bytes to the request decoding of both
@@ -426,7 +427,15 @@ func newFuzzServer(f testing.TB) *fuzzServer {
 	if err != nil {
 		f.Fatal(err)
 	}
-	s, err := New(Config{Insecure: true, Fleets: fleets})
+	places, err := placement.New(placement.Config{
+		Config:   e.Bucket(engine.BucketConfig),
+		Sessions: e.Bucket(engine.BucketSessions),
+		Fleets:   fleets,
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	s, err := New(Config{Insecure: true, Fleets: fleets, Placements: places})
 	if err != nil {
 		f.Fatal(err)
 	}
