@@ -96,7 +96,16 @@ func (s *Service) publish(ctx context.Context, pl Placement, q *Queue) {
 		NotificationTarget: target,
 		Document:           events.NewDocument(DetailType, s.cfg.Region, []string{queueARN}, pl.EndTime, d),
 	}
-	if err := s.cfg.Events.Publish(ctx, ev); err != nil {
+	// A retry carries the same document id, which the stream uses to drop
+	// a duplicate if an earlier try was stored but not acknowledged.
+	var err error
+	for attempt := range 5 {
+		if err = s.cfg.Events.Publish(ctx, ev); err == nil || ctx.Err() != nil {
+			break
+		}
+		sleep(ctx, time.Duration(100<<attempt)*time.Millisecond)
+	}
+	if err != nil {
 		s.log.Error("could not publish a placement event", "placement", pl.ID, "type", d.Type, "error", err)
 	}
 }
