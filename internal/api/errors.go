@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/rallypoint/rallypoint/internal/events"
 	"github.com/rallypoint/rallypoint/internal/fleet"
 	"github.com/rallypoint/rallypoint/internal/placement"
 	"github.com/rallypoint/rallypoint/internal/sigv4"
@@ -68,6 +69,9 @@ var domainCodes = []struct {
 	{placement.ErrNotFound, CodeNotFound},
 	{placement.ErrInvalidRequest, CodeInvalidRequest},
 	{placement.ErrConflict, CodeConflict},
+	{events.ErrNotFound, CodeNotFound},
+	{events.ErrInvalidRequest, CodeInvalidRequest},
+	{events.ErrConflict, CodeConflict},
 }
 
 // toError converts whatever a handler returned into the error response.

@@ -51,5 +51,11 @@ func (s *Server) operations() map[string]operation {
 		"StartGameSessionPlacement":    op(s.startGameSessionPlacement),
 		"DescribeGameSessionPlacement": op(s.describeGameSessionPlacement),
 		"StopGameSessionPlacement":     op(s.stopGameSessionPlacement),
+		// rallypoint extensions: notification targets (webhooks that
+		// stand in for the SNS topics of NotificationTarget ARNs).
+		"CreateNotificationTarget":    op(s.createNotificationTarget),
+		"DescribeNotificationTargets": op(s.describeNotificationTargets),
+		"UpdateNotificationTarget":    op(s.updateNotificationTarget),
+		"DeleteNotificationTarget":    op(s.deleteNotificationTarget),
 	}
 }

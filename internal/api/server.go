@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/rallypoint/rallypoint/internal/events"
 	"github.com/rallypoint/rallypoint/internal/fleet"
 	"github.com/rallypoint/rallypoint/internal/placement"
 	"github.com/rallypoint/rallypoint/internal/sigv4"
@@ -35,6 +36,9 @@ type Config struct {
 	Fleets *fleet.Service
 	// Placements serves game session queues and placements.
 	Placements *placement.Service
+	// Targets stores notification targets (a rallypoint extension); nil
+	// leaves their operations out.
+	Targets *events.Targets
 	// MaxBodyBytes bounds request bodies; zero means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// Metrics records per-operation counts and latencies; nil records
@@ -82,6 +86,9 @@ func New(cfg Config) (*Server, error) {
 		},
 	}
 	s.ops = s.operations()
+	if cfg.Targets == nil {
+		dropNotificationTargetOps(s.ops)
+	}
 	return s, nil
 }
 

@@ -79,6 +79,8 @@ type Node struct {
 	engine   *engine.Engine
 	fleets   *fleet.Service
 	places   *placement.Service
+	targets  *events.Targets
+	deliver  *events.Deliverer
 	sdk      *serversdk.Server
 	control  *api.Server
 	stopRun  context.CancelFunc
@@ -189,6 +191,24 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("start placement service: %w", err)
 	}
 
+	n.targets, err = events.NewTargets(events.TargetsConfig{
+		Config: n.engine.Bucket(engine.BucketConfig),
+		Region: n.fleets.Region(),
+		Logger: cfg.Logger,
+	})
+	if err == nil {
+		n.deliver, err = events.NewDeliverer(events.DelivererConfig{
+			Stream: n.engine.Events(),
+			Config: n.engine.Bucket(engine.BucketConfig),
+			Logger: cfg.Logger,
+		})
+	}
+	if err != nil {
+		n.engine.Close()
+		n.closeListeners()
+		return nil, fmt.Errorf("start notification targets: %w", err)
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		collectors.NewGoCollector(),
@@ -214,6 +234,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		Insecure:    cfg.InsecureDev,
 		Fleets:      n.fleets,
 		Placements:  n.places,
+		Targets:     n.targets,
 		Metrics:     api.NewMetrics(reg),
 		Logger:      cfg.Logger,
 	})
@@ -256,6 +277,13 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		defer n.wg.Done()
 		if err := n.places.Run(runCtx); err != nil {
 			n.log.Error("placement stopped", "error", err)
+		}
+	}()
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		if err := n.deliver.Run(runCtx); err != nil {
+			n.log.Error("notification delivery stopped", "error", err)
 		}
 	}()
 
