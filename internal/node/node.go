@@ -176,21 +176,6 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("start fleet service: %w", err)
 	}
 
-	n.places, err = placement.New(placement.Config{
-		Config:   n.engine.Bucket(engine.BucketConfig),
-		Sessions: n.engine.Bucket(engine.BucketSessions),
-		Fleets:   n.fleets,
-		Leases:   n.engine.Leases(),
-		Events:   events.NewPublisher(n.engine.JetStream()),
-		Region:   cfg.Region,
-		Logger:   cfg.Logger,
-	})
-	if err != nil {
-		n.engine.Close()
-		n.closeListeners()
-		return nil, fmt.Errorf("start placement service: %w", err)
-	}
-
 	n.targets, err = events.NewTargets(events.TargetsConfig{
 		Config: n.engine.Bucket(engine.BucketConfig),
 		Region: n.fleets.Region(),
@@ -219,6 +204,21 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		}, n.engineUp),
 		buildInfoGauge(),
 	)
+	n.places, err = placement.New(placement.Config{
+		Config:   n.engine.Bucket(engine.BucketConfig),
+		Sessions: n.engine.Bucket(engine.BucketSessions),
+		Fleets:   n.fleets,
+		Leases:   n.engine.Leases(),
+		Events:   events.NewPublisher(n.engine.JetStream()),
+		Region:   cfg.Region,
+		Logger:   cfg.Logger,
+	})
+	if err != nil {
+		n.engine.Close()
+		n.closeListeners()
+		return nil, fmt.Errorf("start placement service: %w", err)
+	}
+	placement.NewMetrics(reg, n.places)
 	n.sdk, err = serversdk.New(serversdk.Config{Fleets: n.fleets, Router: router, Metrics: serversdk.NewMetrics(reg), Logger: cfg.Logger})
 	if err != nil {
 		n.engine.Close()
@@ -457,6 +457,9 @@ func (n *Node) Fleets() *fleet.Service { return n.fleets }
 // server's client port when Config.NATSListen is set, or the external
 // cluster; empty otherwise.
 func (n *Node) NATSURL() string { return n.engine.ClientURL() }
+
+// Targets is the node's store of notification targets.
+func (n *Node) Targets() *events.Targets { return n.targets }
 
 // Placements is the node's queue and placement service.
 func (n *Node) Placements() *placement.Service { return n.places }

@@ -3,6 +3,9 @@ package placement_test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -10,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/gamelift"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rallypoint/rallypoint/internal/events"
 )
 
 // placementEvent is a queue placement event as GameLift documents it.
@@ -127,5 +131,55 @@ func TestPlacementEvents(t *testing.T) {
 	w.place("evq", "ev-3", nil)
 	if ev := nextEvent(t, evs); ev.Detail.Type != "PlacementTimedOut" || ev.Detail.PlacementID != "ev-3" || ev.subject != "rp.events.placement.evq.PlacementTimedOut" {
 		t.Fatalf("timed-out event: %+v", ev)
+	}
+}
+
+// A queue whose NotificationTarget is a rallypoint notification target
+// gets each placement event POSTed to the target's endpoint, signed.
+func TestPlacementEventsReachTheQueuesWebhook(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	type delivery struct {
+		body []byte
+		err  error
+	}
+	got := make(chan delivery, 10)
+	var secret []byte
+	hook := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		got <- delivery{body: body, err: events.Verify(secret, r.Header.Get(events.HeaderTimestamp), r.Header.Get(events.HeaderSignature), body)}
+	}))
+	t.Cleanup(hook.Close)
+	target, err := w.n.Targets().Create(context.Background(), events.TargetInput{Name: "studio-backend", Endpoint: hook.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret = []byte(target.Secret)
+	f := w.fleet("f", "", "custom-a")
+	w.queue(gamelift.CreateGameSessionQueueInput{Name: aws.String("hooked"), Destinations: destinations(f), NotificationTarget: aws.String(target.ARN)})
+	w.queue(gamelift.CreateGameSessionQueueInput{Name: aws.String("quiet"), Destinations: destinations(f)})
+
+	// An event of a queue without the target is not delivered to it: the
+	// first delivery must be the later event of the hooked queue.
+	w.place("quiet", "other", nil)
+	if _, err := w.c.StopGameSessionPlacement(context.Background(), &gamelift.StopGameSessionPlacementInput{PlacementId: aws.String("other")}); err != nil {
+		t.Fatal(err)
+	}
+	w.servers(f, "custom-a", 1)
+	pl := w.fulfilledIn(w.place("hooked", "hooked-1", nil, "u1"), "custom-a", "u1")
+	select {
+	case d := <-got:
+		if d.err != nil {
+			t.Fatalf("the delivery's signature does not verify: %v", d.err)
+		}
+		var ev placementEvent
+		if err := json.Unmarshal(d.body, &ev); err != nil {
+			t.Fatal(err)
+		}
+		if ev.Detail.Type != "PlacementFulfilled" || ev.Detail.PlacementID != "hooked-1" || ev.Detail.GameSessionARN != aws.ToString(pl.GameSessionArn) {
+			t.Fatalf("delivered event: %+v", ev.Detail)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the webhook received nothing")
 	}
 }

@@ -413,7 +413,10 @@ func (o *owner) attempt(e *entry, t target) {
 		e.gsARN = ""
 		o.mu.Unlock()
 		o.s.unawait(arn)
-		if !errors.Is(err, fleet.ErrFleetCapacityExceeded) {
+		if errors.Is(err, fleet.ErrFleetCapacityExceeded) {
+			o.s.metrics.attemptFailed("no_capacity")
+		} else {
+			o.s.metrics.attemptFailed("fleet_refused")
 			// A fleet that refuses for another reason (deleted, not
 			// active, a token clash) is left alone for a while, so the
 			// placement tries elsewhere instead of hammering it.
@@ -544,6 +547,7 @@ func (o *owner) recover(e *entry) {
 // retry gives up the current attempt's game session and lets the
 // placement try again.
 func (o *owner) retry(e *entry, why string) {
+	o.s.metrics.attemptFailed("game_session_ended")
 	o.s.log.Info("placement attempt failed; trying again", "queue", o.name, "placement", e.pl.ID, "reason", why)
 	pl, ok := o.write(e, func(pl *Placement) {
 		pl.Attempts++
@@ -594,6 +598,7 @@ func (o *owner) fulfil(e *entry, gs fleet.GameSession) {
 	e.busy = false
 	o.mu.Unlock()
 	if ok {
+		o.s.metrics.placementEnded(pl)
 		o.s.log.Debug("placement fulfilled", "queue", o.name, "placement", pl.ID, "game_session", pl.GameSessionARN, "location", pl.Location)
 		o.s.publish(o.ctx, pl, o.currentQueue())
 	}
@@ -658,6 +663,7 @@ func (o *owner) finish(e *entry, status, why string) {
 	e.busy = false
 	o.mu.Unlock()
 	if ok {
+		o.s.metrics.placementEnded(pl)
 		o.s.log.Info("placement ended", "queue", o.name, "placement", pl.ID, "status", status, "reason", why)
 		o.s.publish(o.ctx, pl, o.currentQueue())
 	}

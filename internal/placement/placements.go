@@ -80,6 +80,7 @@ func (s *Service) StartPlacement(ctx context.Context, in StartInput) (Placement,
 		return Placement{}, fmt.Errorf("record placement %s: %w", pl.ID, err)
 	}
 	s.log.Debug("placement started", "placement", pl.ID, "queue", q.Name)
+	s.metrics.placementStarted(q.Name)
 	s.observe(pl, rev)
 	return pl, nil
 }
@@ -135,6 +136,7 @@ func (s *Service) StopPlacement(ctx context.Context, id string) (Placement, erro
 		return Placement{}, fmt.Errorf("stop placement %s: %w", id, err)
 	}
 	s.log.Info("placement cancelled", "placement", id, "queue", pl.Queue)
+	s.metrics.placementEnded(pl)
 	s.publish(ctx, pl, nil)
 	return pl, nil
 }

@@ -64,6 +64,7 @@ type Config struct {
 type Service struct {
 	cfg     Config
 	log     *slog.Logger
+	metrics *Metrics      // nil records nothing
 	changed chan struct{} // a queue was created, updated or deleted here
 
 	mu     sync.Mutex        // guards the fields below
