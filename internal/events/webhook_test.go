@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -494,6 +495,32 @@ func TestDeliveryStopsWhenTargetDeleted(t *testing.T) {
 	checkOrderly(t, r, []string{first.ID, last.ID})
 	if now := waitConsumers(t, e, 1); now[0] == old[0] {
 		t.Errorf("the recreated target reuses consumer %s", old[0])
+	}
+}
+
+// TestDeliveryForgetsTargetDeletedWhileStopped deletes a target while no
+// Deliverer runs: the next one to start removes the target's consumer.
+func TestDeliveryForgetsTargetDeletedWhileStopped(t *testing.T) {
+	e := enginetest.Open(t)
+	ts := newTargets(t, e)
+	r := newReceiver(t, nil)
+	stop := runDeliverer(t, e, nil)
+	gone := createTarget(t, ts, "gone", r)
+	kept := createTarget(t, ts, "kept", r)
+	pub := newPublisher(e)
+	pub.publish(t, gone.ARN)
+	pub.publish(t, kept.ARN)
+	r.waitSucceeded(t, 2)
+	before := waitConsumers(t, e, 2)
+	stop()
+
+	if err := ts.Delete(context.Background(), gone.Name); err != nil {
+		t.Fatal(err)
+	}
+	runDeliverer(t, e, nil)
+	after := waitConsumers(t, e, 1)
+	if !strings.Contains(after[0], "_kept_") || !slices.Contains(before, after[0]) {
+		t.Errorf("consumers %v before, %v after; want only kept's to remain", before, after)
 	}
 }
 
