@@ -70,6 +70,14 @@ func (s *Service) ownedQueues() int {
 	return len(s.owners)
 }
 
+// Owns reports whether this node owns the queue now (holds its lease).
+func (s *Service) Owns(queue string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.owners[queueName(queue)]
+	return ok
+}
+
 func (m *Metrics) placementStarted(queue string) {
 	if m != nil {
 		m.started.WithLabelValues(queue).Inc()

@@ -1,0 +1,85 @@
+package placement_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/gamelift"
+	"github.com/aws/aws-sdk-go-v2/service/gamelift/types"
+
+	"github.com/rallypoint/rallypoint/internal/node"
+	"github.com/rallypoint/rallypoint/internal/sigv4"
+)
+
+// joinNode starts a node that uses the engine of w's node.
+func (w *world) joinNode(id string) (*node.Node, *gamelift.Client) {
+	w.t.Helper()
+	n, err := node.Start(context.Background(), node.Config{
+		DataDir:     w.t.TempDir(),
+		Listen:      "127.0.0.1:0",
+		AdminListen: "127.0.0.1:0",
+		NATSURL:     w.n.NATSURL(),
+		NodeID:      id,
+		AccessKeys:  []sigv4.Credentials{testKey},
+		Logger:      testLogger(),
+	})
+	if err != nil {
+		w.t.Fatalf("start node %s: %v", id, err)
+	}
+	w.t.Cleanup(func() { _ = n.Shutdown(context.Background()) })
+	c := gamelift.New(gamelift.Options{
+		Region:           "local",
+		BaseEndpoint:     aws.String("http://" + n.AdminAddr()),
+		Credentials:      credentials.NewStaticCredentialsProvider(testKey.AccessKeyID, testKey.SecretAccessKey, ""),
+		RetryMaxAttempts: 1,
+	})
+	return n, c
+}
+
+// In a cluster, one node owns a queue; placements started on any node are
+// placed by it, and when it stops another node takes the queue over with
+// its pending placements.
+func TestQueueOwnershipMovesWhenTheOwnerStops(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	b, bc := w.joinNode("node-b")
+	c, cc := w.joinNode("node-c")
+	f := w.fleet("f", "", "custom-a")
+	ctx := context.Background()
+	if _, err := bc.CreateGameSessionQueue(ctx, &gamelift.CreateGameSessionQueueInput{Name: aws.String("shared"), Destinations: destinations(f)}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "node-b to own the queue it created", func() bool { return b.Placements().Owns("shared") })
+
+	// Started on node-c, placed by node-b.
+	w.servers(f, "custom-a", 1)
+	if _, err := cc.StartGameSessionPlacement(ctx, &gamelift.StartGameSessionPlacementInput{
+		PlacementId: aws.String("via-c"), GameSessionQueueName: aws.String("shared"), MaximumPlayerSessionCount: aws.Int32(2),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w.fulfilledIn("via-c", "custom-a")
+
+	// No capacity left: these wait while the owner stops.
+	for _, id := range []string{"wait-1", "wait-2"} {
+		if _, err := cc.StartGameSessionPlacement(ctx, &gamelift.StartGameSessionPlacementInput{
+			PlacementId: aws.String(id), GameSessionQueueName: aws.String("shared"), MaximumPlayerSessionCount: aws.Int32(2),
+			DesiredPlayerSessions: []types.DesiredPlayerSession{{PlayerId: aws.String("p-" + id), PlayerData: aws.String("data-p-" + id)}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	if err := b.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "another node to own the queue", func() bool {
+		return w.n.Placements().Owns("shared") || c.Placements().Owns("shared")
+	})
+	w.servers(f, "custom-a", 2)
+	w.fulfilledIn("wait-1", "custom-a", "p-wait-1")
+	w.fulfilledIn("wait-2", "custom-a", "p-wait-2")
+}
