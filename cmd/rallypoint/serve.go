@@ -45,6 +45,7 @@ type serveOptions struct {
 	activation   time.Duration
 	heartbeat    time.Duration
 	retention    time.Duration
+	plRetention  time.Duration
 	pingBeacon   string
 }
 
@@ -108,6 +109,7 @@ func bindServeFlags(f *pflag.FlagSet, o *serveOptions) {
 	f.DurationVar(&o.reservation, "reservation-timeout", 60*time.Second, "how long a RESERVED player session waits for the game server to accept it before it is TIMEDOUT")
 	f.DurationVar(&o.activation, "activation-timeout", 600*time.Second, "how long a new game session may stay ACTIVATING before it and its process are ended")
 	f.DurationVar(&o.retention, "session-retention", 30*24*time.Hour, "how long ended game sessions and their player sessions stay readable")
+	f.DurationVar(&o.plRetention, "placement-retention", time.Hour, "how long ended game session placements stay readable (DescribeGameSessionPlacement); their events stay on the stream for 7 days")
 	f.StringVar(&o.pingBeacon, "ping-beacon", "", "also serve a UDP ping beacon at host:port (e.g. 0.0.0.0:7770), for the locations that declare it with the rallypoint:ping-beacon tag")
 	f.DurationVar(&o.heartbeat, "heartbeat-timeout", 3*time.Minute, "how long a game server process may go without a heartbeat before it is ended (the SDKs beat every 50-70s)")
 }
@@ -245,6 +247,7 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, o serveOptions) err
 		ActivationTimeout:   o.activation,
 		HeartbeatTimeout:    o.heartbeat,
 		SessionRetention:    o.retention,
+		PlacementRetention:  o.plRetention,
 		ShutdownTimeout:     o.drainTimeout,
 		PingBeacon:          o.pingBeacon,
 		Logger:              log,

@@ -58,6 +58,9 @@ type Config struct {
 	ActivationTimeout  time.Duration
 	HeartbeatTimeout   time.Duration
 	SessionRetention   time.Duration
+	// PlacementRetention is how long ended placements stay readable; zero
+	// means an hour.
+	PlacementRetention time.Duration
 	// ShutdownTimeout bounds how long in-flight requests may take to finish
 	// on shutdown. Zero means 10 s.
 	ShutdownTimeout time.Duration
@@ -205,13 +208,14 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		buildInfoGauge(),
 	)
 	n.places, err = placement.New(placement.Config{
-		Config:   n.engine.Bucket(engine.BucketConfig),
-		Sessions: n.engine.Bucket(engine.BucketSessions),
-		Fleets:   n.fleets,
-		Leases:   n.engine.Leases(),
-		Events:   events.NewPublisher(n.engine.JetStream()),
-		Region:   cfg.Region,
-		Logger:   cfg.Logger,
+		Config:    n.engine.Bucket(engine.BucketConfig),
+		Sessions:  n.engine.Bucket(engine.BucketSessions),
+		Fleets:    n.fleets,
+		Leases:    n.engine.Leases(),
+		Events:    events.NewPublisher(n.engine.JetStream()),
+		Region:    cfg.Region,
+		Retention: cfg.PlacementRetention,
+		Logger:    cfg.Logger,
 	})
 	if err != nil {
 		n.engine.Close()

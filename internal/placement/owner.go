@@ -413,6 +413,13 @@ func (o *owner) attempt(e *entry, t target) {
 		e.gsARN = ""
 		o.mu.Unlock()
 		o.s.unawait(arn)
+		if errors.Is(err, fleet.ErrIdempotentParameterMismatch) {
+			// Someone made a game session with this placement's token
+			// through CreateGameSession; the next attempt's token is free.
+			o.s.metrics.attemptFailed("token_taken")
+			o.retry(e, "game session token "+token+" in fleet "+t.FleetID+" is taken by a game session this placement did not make")
+			return
+		}
 		if errors.Is(err, fleet.ErrFleetCapacityExceeded) {
 			o.s.metrics.attemptFailed("no_capacity")
 		} else {

@@ -2,6 +2,7 @@ package placement_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -350,5 +351,46 @@ func TestPlacementRetriesWhenGameSessionDoesNotActivate(t *testing.T) {
 	pl := w.fulfilledIn("r1", "custom-b", "p")
 	if aws.ToString(pl.GameSessionArn) == gs.GameSessionID {
 		t.Fatal("the placement kept the game session that never activated")
+	}
+}
+
+// A game session made with CreateGameSession under a placement's id as
+// its idempotency token does not stop the placement: it uses the next
+// attempt's token.
+func TestPlacementTokenTakenByAnotherGameSession(t *testing.T) {
+	w := newWorld(t)
+	f := w.fleet("f", "", "custom-a")
+	w.servers(f, "custom-a", 2)
+	w.queue(gamelift.CreateGameSessionQueueInput{Name: aws.String("q"), Destinations: destinations(f)})
+	if _, err := w.c.CreateGameSession(context.Background(), &gamelift.CreateGameSessionInput{
+		FleetId: aws.String(f), Location: aws.String("custom-a"), MaximumPlayerSessionCount: aws.Int32(2),
+		Name: aws.String("not-a-placement"), IdempotencyToken: aws.String("clash"),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	pl := w.fulfilledIn(w.place("q", "clash", nil, "p"), "custom-a", "p")
+	if !strings.HasSuffix(aws.ToString(pl.GameSessionArn), "/clash-2") {
+		t.Fatalf("placement game session %s, want the second attempt's token", aws.ToString(pl.GameSessionArn))
+	}
+}
+
+// Deleting a queue fails its pending placements.
+func TestDeletingAQueueFailsItsPlacements(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	f := w.fleet("f", "", "custom-a")
+	w.queue(gamelift.CreateGameSessionQueueInput{Name: aws.String("doomed"), Destinations: destinations(f)})
+	w.place("doomed", "orphan", nil)
+	if _, err := w.c.DeleteGameSessionQueue(context.Background(), &gamelift.DeleteGameSessionQueueInput{Name: aws.String("doomed")}); err != nil {
+		t.Fatal(err)
+	}
+	if pl := w.outcome("orphan"); pl.Status != types.GameSessionPlacementStateFailed || pl.EndTime == nil {
+		t.Fatalf("placement of a deleted queue: %s", pl.Status)
+	}
+	var nf *types.NotFoundException
+	if _, err := w.c.StartGameSessionPlacement(context.Background(), &gamelift.StartGameSessionPlacementInput{
+		PlacementId: aws.String("late"), GameSessionQueueName: aws.String("doomed"), MaximumPlayerSessionCount: aws.Int32(1),
+	}); !errorsAs(err, &nf) {
+		t.Fatalf("placing through a deleted queue: %v, want NotFoundException", err)
 	}
 }

@@ -51,7 +51,9 @@ type Config struct {
 	// LeaseTTL is how long a queue's owner lease lasts without renewal
 	// (it is renewed every third of it). Default 9s.
 	LeaseTTL time.Duration
-	// Retention is how long ended placements stay readable. Default 24h.
+	// Retention is how long ended placements stay readable. Default 1h:
+	// every node keeps a small note of each ended placement until it is
+	// purged, and the bucket keeps the records.
 	Retention time.Duration
 	// MaxInFlight bounds the game sessions one queue's owner is creating
 	// at once. Default 64.
@@ -104,7 +106,7 @@ func New(cfg Config) (*Service, error) {
 		cfg.LeaseTTL = 9 * time.Second
 	}
 	if cfg.Retention <= 0 {
-		cfg.Retention = 24 * time.Hour
+		cfg.Retention = time.Hour
 	}
 	if cfg.MaxInFlight <= 0 {
 		cfg.MaxInFlight = 64
