@@ -65,6 +65,9 @@ type entry struct {
 	// already be reserved.
 	adopted bool
 	dropped bool
+	// placed are the player sessions reserved for it, kept in case storing
+	// the fulfilment has to be tried again.
+	placed []PlacedPlayer
 	// gone marks a placement that ended elsewhere (StopGameSessionPlacement)
 	// while it was busy.
 	gone bool
@@ -416,8 +419,7 @@ func (o *owner) attempt(e *entry, t target) {
 		if errors.Is(err, fleet.ErrIdempotentParameterMismatch) {
 			// Someone made a game session with this placement's token
 			// through CreateGameSession; the next attempt's token is free.
-			o.s.metrics.attemptFailed("token_taken")
-			o.retry(e, "game session token "+token+" in fleet "+t.FleetID+" is taken by a game session this placement did not make")
+			o.retry(e, "token_taken", "game session token "+token+" in fleet "+t.FleetID+" is taken by a game session this placement did not make")
 			return
 		}
 		if errors.Is(err, fleet.ErrFleetCapacityExceeded) {
@@ -444,22 +446,29 @@ func (o *owner) attempt(e *entry, t target) {
 // attach records the attempt's game session on the placement and acts on
 // its status.
 func (o *owner) attach(e *entry, gs fleet.GameSession) {
-	pl, ok := o.write(e, func(pl *Placement) {
+	withSession := func(pl *Placement) {
 		pl.GameSessionARN = gs.ID
 		pl.FleetID = gs.FleetID
 		pl.Location = gs.Location
 		pl.IPAddress = gs.IPAddress
 		pl.DNSName = gs.DNSName
 		pl.Port = gs.Port
-	})
-	if !ok {
+	}
+	_, res := o.write(e, withSession)
+	switch res {
+	case gone:
 		// Cancelled meanwhile: the game session will never be used.
 		o.terminate(gs.ID)
 		o.release(e)
 		return
+	case failed:
+		// Keep the game session in memory; the next write of the
+		// placement stores it along.
+		o.mu.Lock()
+		withSession(&e.pl)
+		o.mu.Unlock()
 	}
 	o.mu.Lock()
-	e.pl = pl
 	e.gsARN = gs.ID
 	o.byGS[gs.ID] = e
 	e.checkAt = o.s.now().Add(5 * time.Second)
@@ -480,7 +489,7 @@ func (o *owner) onGameSession(e *entry, gs fleet.GameSession) {
 	case fleet.GameSessionActivating:
 		o.release(e)
 	default:
-		o.retry(e, "its game session "+gs.ID+" ended ("+gs.Status+") before it was activated")
+		o.retry(e, "game_session_ended", "its game session "+gs.ID+" ended ("+gs.Status+") before it was activated")
 	}
 }
 
@@ -511,7 +520,7 @@ func (o *owner) check(e *entry) {
 	gs, err := o.s.cfg.Fleets.GameSession(o.ctx, arn)
 	switch {
 	case errors.Is(err, fleet.ErrNotFound):
-		o.retry(e, "its game session "+arn+" is gone")
+		o.retry(e, "game_session_ended", "its game session "+arn+" is gone")
 	case err != nil:
 		o.release(e)
 	default:
@@ -553,22 +562,26 @@ func (o *owner) recover(e *entry) {
 
 // retry gives up the current attempt's game session and lets the
 // placement try again.
-func (o *owner) retry(e *entry, why string) {
-	o.s.metrics.attemptFailed("game_session_ended")
+func (o *owner) retry(e *entry, reason, why string) {
+	o.s.metrics.attemptFailed(reason)
 	o.s.log.Info("placement attempt failed; trying again", "queue", o.name, "placement", e.pl.ID, "reason", why)
-	pl, ok := o.write(e, func(pl *Placement) {
+	_, res := o.write(e, func(pl *Placement) {
 		pl.Attempts++
 		pl.GameSessionARN, pl.FleetID, pl.Location, pl.IPAddress, pl.DNSName, pl.Port = "", "", "", "", "", 0
+		pl.PlacedPlayers = nil
 	})
 	o.mu.Lock()
-	if e.gsARN != "" {
-		delete(o.byGS, e.gsARN)
-		o.s.unawait(e.gsARN)
-		e.gsARN = ""
+	if res != failed {
+		// On failure the game session stays awaited: the next check
+		// finds it ended and retries again.
+		if e.gsARN != "" {
+			delete(o.byGS, e.gsARN)
+			o.s.unawait(e.gsARN)
+			e.gsARN = ""
+		}
+		e.placed = nil
 	}
-	if ok {
-		e.pl = pl
-	}
+	e.checkAt = o.s.now().Add(time.Second)
 	o.mu.Unlock()
 	o.release(e)
 }
@@ -581,7 +594,7 @@ func (o *owner) fulfil(e *entry, gs fleet.GameSession) {
 		var fe *fleet.Error
 		switch {
 		case errors.As(err, &fe) && errors.Is(err, fleet.ErrInvalidGameSessionStatus):
-			o.retry(e, "its game session "+gs.ID+" stopped taking players: "+err.Error())
+			o.retry(e, "game_session_closed", "its game session "+gs.ID+" stopped taking players: "+err.Error())
 		case errors.As(err, &fe):
 			o.finish(e, StatusFailed, "its player sessions could not be reserved: "+err.Error())
 		default:
@@ -593,18 +606,22 @@ func (o *owner) fulfil(e *entry, gs fleet.GameSession) {
 		}
 		return
 	}
-	pl, ok := o.write(e, func(pl *Placement) {
+	pl, res := o.write(e, func(pl *Placement) {
 		pl.Status = StatusFulfilled
 		pl.EndTime = o.s.now()
 		pl.PlacedPlayers = placed
 	})
 	o.mu.Lock()
-	if ok || e.gone {
+	if res == failed {
+		// The player sessions are reserved; the next try stores them.
+		e.placed = placed
+		e.checkAt = o.s.now().Add(time.Second)
+	} else {
 		o.dropLocked(e)
 	}
 	e.busy = false
 	o.mu.Unlock()
-	if ok {
+	if res == written {
 		o.s.metrics.placementEnded(pl)
 		o.s.log.Debug("placement fulfilled", "queue", o.name, "placement", pl.ID, "game_session", pl.GameSessionARN, "location", pl.Location)
 		o.s.publish(o.ctx, pl, o.currentQueue())
@@ -618,6 +635,12 @@ func (o *owner) reservePlayers(e *entry, gs fleet.GameSession) ([]PlacedPlayer, 
 	want := e.pl.DesiredPlayers
 	if len(want) == 0 {
 		return nil, nil
+	}
+	o.mu.Lock()
+	placed := e.placed
+	o.mu.Unlock()
+	if placed != nil {
+		return placed, nil
 	}
 	have := map[string]string{}
 	if e.adopted {
@@ -646,7 +669,7 @@ func (o *owner) reservePlayers(e *entry, gs fleet.GameSession) ([]PlacedPlayer, 
 			have[v.PlayerID] = v.ID
 		}
 	}
-	placed := make([]PlacedPlayer, 0, len(want))
+	placed = make([]PlacedPlayer, 0, len(want))
 	for _, d := range want {
 		placed = append(placed, PlacedPlayer{PlayerID: d.PlayerID, PlayerSessionID: have[d.PlayerID]})
 	}
@@ -656,20 +679,20 @@ func (o *owner) reservePlayers(e *entry, gs fleet.GameSession) ([]PlacedPlayer, 
 // finish ends the placement with a final status other than FULFILLED,
 // ending any game session it had started, and emits the event.
 func (o *owner) finish(e *entry, status, why string) {
-	pl, ok := o.write(e, func(pl *Placement) {
+	pl, res := o.write(e, func(pl *Placement) {
 		pl.Status = status
 		pl.EndTime = o.s.now()
 	})
-	if ok && pl.GameSessionARN != "" {
+	if res == written && pl.GameSessionARN != "" {
 		o.terminate(pl.GameSessionARN)
 	}
 	o.mu.Lock()
-	if ok || e.gone {
+	if res != failed {
 		o.dropLocked(e)
 	}
 	e.busy = false
 	o.mu.Unlock()
-	if ok {
+	if res == written {
 		o.s.metrics.placementEnded(pl)
 		o.s.log.Info("placement ended", "queue", o.name, "placement", pl.ID, "status", status, "reason", why)
 		o.s.publish(o.ctx, pl, o.currentQueue())
@@ -681,7 +704,7 @@ func (o *owner) finish(e *entry, status, why string) {
 // compare-and-set. If the record changed meanwhile it is read again; ok is
 // false when it is no longer PENDING there (someone stopped it), and the
 // entry is then marked gone.
-func (o *owner) write(e *entry, change func(*Placement)) (Placement, bool) {
+func (o *owner) write(e *entry, change func(*Placement)) (Placement, writeResult) {
 	o.mu.Lock()
 	pl, rev := e.pl, e.rev
 	o.mu.Unlock()
@@ -694,25 +717,40 @@ func (o *owner) write(e *entry, change func(*Placement)) (Placement, bool) {
 			o.mu.Lock()
 			e.pl, e.rev = next, newRev
 			o.mu.Unlock()
-			return next, true
+			return next, written
 		}
 		if !errors.Is(err, engine.ErrStale) {
-			if o.ctx.Err() == nil {
-				o.s.log.Error("could not store a placement", "placement", pl.ID, "error", err)
-			}
-			return pl, false
+			break
 		}
 		cur, curRev, err := engine.Get[Placement](o.ctx, o.s.cfg.Sessions, placementKey(pl.ID))
-		if err != nil || cur.Ended() {
+		if errors.Is(err, engine.ErrNotFound) || err == nil && cur.Ended() {
 			o.mu.Lock()
 			e.gone = true
 			o.mu.Unlock()
-			return cur, false
+			return cur, gone
+		}
+		if err != nil {
+			break
 		}
 		pl, rev = cur, curRev
 	}
-	return pl, false
+	if o.ctx.Err() == nil {
+		o.s.log.Error("could not store a placement; will try again", "placement", pl.ID)
+	}
+	return pl, failed
 }
+
+// writeResult says how a write of a placement went.
+type writeResult int
+
+const (
+	written writeResult = iota
+	// gone: the placement ended elsewhere (it was stopped), or was purged.
+	gone
+	// failed: the engine did not take the write; the stored record is as
+	// it was, and the caller tries again later.
+	failed
+)
 
 // terminate ends a game session no placement will use.
 func (o *owner) terminate(arn string) {
