@@ -1,0 +1,115 @@
+package placement
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/rallypoint/rallypoint/internal/engine"
+	"github.com/rallypoint/rallypoint/internal/engine/enginetest"
+	"github.com/rallypoint/rallypoint/internal/fleet"
+)
+
+// An owner that stopped between creating a placement's game session (and
+// reserving its players) and recording them leaves work behind; the next
+// owner finds and uses it, instead of taking a second server process or
+// reserving the players twice.
+func TestNewOwnerFindsWorkTheLastOneDidNotRecord(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e := enginetest.Open(t)
+	fleets, err := fleet.New(ctx, fleet.Config{
+		Config: e.Bucket(engine.BucketConfig), Computes: e.Bucket(engine.BucketComputes), Sessions: e.Bucket(engine.BucketSessions),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = fleets.Run(ctx) }()
+	if _, err := fleets.CreateLocation(ctx, "custom-a", nil); err != nil {
+		t.Fatal(err)
+	}
+	f, err := fleets.CreateFleet(ctx, fleet.CreateFleetInput{Name: "f", ComputeType: fleet.ComputeTypeAnywhere, Locations: []string{"custom-a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fleets.RegisterCompute(ctx, fleet.RegisterComputeInput{FleetID: f.ID, Name: "c1", IPAddress: "10.0.0.1", Location: "custom-a"}); err != nil {
+		t.Fatal(err)
+	}
+	var refs []fleet.ProcessRef
+	for _, pid := range []string{"p1", "p2"} {
+		ref := fleet.ProcessRef{FleetID: f.ID, Compute: "c1", ProcessID: pid}
+		if _, err := fleets.ProcessReady(ctx, ref, fleet.ReadyInput{Port: 7000}); err != nil {
+			t.Fatal(err)
+		}
+		refs = append(refs, ref)
+	}
+	cfg := Config{Config: e.Bucket(engine.BucketConfig), Sessions: e.Bucket(engine.BucketSessions), Fleets: fleets, RetryInterval: 50 * time.Millisecond}
+	stopped, err := New(cfg) // the owner that stopped: it only stores
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stopped.CreateQueue(ctx, QueueInput{Name: "q", Destinations: []string{f.ARN}}); err != nil {
+		t.Fatal(err)
+	}
+	players := []DesiredPlayer{{PlayerID: "ann", PlayerData: "x"}, {PlayerID: "bo"}}
+	pl, err := stopped.StartPlacement(ctx, StartInput{PlacementID: "crash", Queue: "q", MaximumPlayerSessionCount: 4, GameSessionName: "g", DesiredPlayers: players})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What the stopped owner did and did not record: the game session
+	// (activated by its server) and one of the two player sessions.
+	gs, err := fleets.CreateGameSession(ctx, fleet.CreateGameSessionInput{
+		FleetID: f.ID, Location: "custom-a", Name: "g", MaximumPlayerSessionCount: 4, IdempotencyToken: gameSessionToken(pl.ID, 0),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fleets.ActivateGameSession(ctx, gs.Process(), gs.ID); err != nil {
+		t.Fatal(err)
+	}
+	made, err := fleets.CreatePlayerSessions(ctx, gs.ID, []fleet.NewPlayer{{PlayerID: "ann", PlayerData: "x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	next, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = next.Run(ctx) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for pl.Status == StatusPending {
+		if time.Now().After(deadline) {
+			t.Fatal("the placement was not taken over")
+		}
+		time.Sleep(20 * time.Millisecond)
+		if pl, err = next.Placement(ctx, "crash"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if pl.Status != StatusFulfilled || pl.GameSessionARN != gs.ID || len(pl.PlacedPlayers) != 2 || pl.PlacedPlayers[0].PlayerSessionID != made[0].ID {
+		t.Fatalf("taken-over placement: %+v; want FULFILLED on %s reusing %s", pl, gs.ID, made[0].ID)
+	}
+	views, err := fleets.PlayerSessions(ctx, fleet.PlayerSessionFilter{GameSessionID: gs.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, v := range views {
+		ids = append(ids, v.PlayerID)
+	}
+	slices.Sort(ids)
+	if !slices.Equal(ids, []string{"ann", "bo"}) {
+		t.Fatalf("player sessions in the game session: %v, want one each for ann and bo", ids)
+	}
+	for _, ref := range refs {
+		p, err := fleets.Process(ctx, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ref.ProcessID != gs.ProcessID && p.GameSession != "" {
+			t.Fatalf("process %s was given a game session too", ref.ProcessID)
+		}
+	}
+}
