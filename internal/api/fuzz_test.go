@@ -19,6 +19,7 @@ import (
 
 	"github.com/rallypoint/rallypoint/internal/engine"
 	"github.com/rallypoint/rallypoint/internal/engine/enginetest"
+	"github.com/rallypoint/rallypoint/internal/events"
 	"github.com/rallypoint/rallypoint/internal/fleet"
 	"github.com/rallypoint/rallypoint/internal/placement"
 )
@@ -65,6 +66,10 @@ var fuzzInputs = []fuzzInput{
 	{"CreatePlayerSessions", decodeOnly[CreatePlayerSessionsInput](), reflect.TypeFor[CreatePlayerSessionsInput]()},
 	{"DescribePlayerSessions", decodeOnly[DescribePlayerSessionsInput](), reflect.TypeFor[DescribePlayerSessionsInput]()},
 	{"DescribeFleetUtilization", decodeOnly[DescribeFleetUtilizationInput](), reflect.TypeFor[DescribeFleetUtilizationInput]()},
+	{"CreateGameSessionQueue", decodeOnly[CreateGameSessionQueueInput](), reflect.TypeFor[CreateGameSessionQueueInput]()},
+	{"UpdateGameSessionQueue", decodeOnly[UpdateGameSessionQueueInput](), reflect.TypeFor[UpdateGameSessionQueueInput]()},
+	{"StartGameSessionPlacement", decodeOnly[StartGameSessionPlacementInput](), reflect.TypeFor[StartGameSessionPlacementInput]()},
+	{"CreateNotificationTarget", decodeOnly[CreateNotificationTargetInput](), reflect.TypeFor[CreateNotificationTargetInput]()},
 }
 
 // Placeholders of the same length as the ids a node generates: the
@@ -137,6 +142,22 @@ var fuzzSeeds = []struct {
 	{"DeleteAlias", map[string]any{"AliasId": seedAliasID}},
 	{"DeleteLocation", map[string]any{"LocationName": "arn:rallypoint:gamelift:local::location/custom-us-east"}},
 	{"ListFleets", map[string]any{"Limit": 3}},
+	{"CreateGameSessionQueue", map[string]any{"Name": "main", "TimeoutInSeconds": 60, "Destinations": []any{map[string]any{"DestinationArn": seedFleetID}},
+		"PlayerLatencyPolicies": []any{map[string]any{"MaximumIndividualPlayerLatencyMilliseconds": 50, "PolicyDurationSeconds": 10}, map[string]any{"MaximumIndividualPlayerLatencyMilliseconds": 150}},
+		"PriorityConfiguration": map[string]any{"PriorityOrder": []any{"LOCATION", "LATENCY"}, "LocationOrder": []any{"custom-us-east", "custom-eu-west"}},
+		"FilterConfiguration":   map[string]any{"AllowedLocations": []any{"custom-eu-west", "custom-us-east"}}, "CustomEventData": "c"}},
+	{"UpdateGameSessionQueue", map[string]any{"Name": "main", "Destinations": []any{}, "FilterConfiguration": map[string]any{}}},
+	{"StartGameSessionPlacement", map[string]any{"PlacementId": "p-1", "GameSessionQueueName": "main", "MaximumPlayerSessionCount": 4,
+		"PlayerLatencies":       []any{map[string]any{"PlayerId": "a", "RegionIdentifier": "custom-eu-west", "LatencyInMilliseconds": 12.5}},
+		"DesiredPlayerSessions": []any{map[string]any{"PlayerId": "a", "PlayerData": "d"}}}},
+	{"StartGameSessionPlacement", map[string]any{"PlacementId": "p-2", "GameSessionQueueName": "main", "MaximumPlayerSessionCount": 2,
+		"PriorityConfigurationOverride": map[string]any{"LocationOrder": []any{"custom-us-east"}, "PlacementFallbackStrategy": "NONE"}}},
+	{"DescribeGameSessionPlacement", map[string]any{"PlacementId": "p-1"}},
+	{"StopGameSessionPlacement", map[string]any{"PlacementId": "p-1"}},
+	{"DescribeGameSessionQueues", map[string]any{"Names": []any{"main", "arn:rallypoint:gamelift:local::gamesessionqueue/main"}, "Limit": 1}},
+	{"CreateNotificationTarget", map[string]any{"Name": "hook", "Endpoint": "http://127.0.0.1:1/events", "Secret": "0123456789abcdef"}},
+	{"DescribeNotificationTargets", map[string]any{}},
+	{"DeleteGameSessionQueue", map[string]any{"Name": "main"}},
 }
 
 // codecFor is the codec a fuzz argument picks.
@@ -435,7 +456,11 @@ func newFuzzServer(f testing.TB) *fuzzServer {
 	if err != nil {
 		f.Fatal(err)
 	}
-	s, err := New(Config{Insecure: true, Fleets: fleets, Placements: places})
+	targets, err := events.NewTargets(events.TargetsConfig{Config: e.Bucket(engine.BucketConfig), Region: fleets.Region()})
+	if err != nil {
+		f.Fatal(err)
+	}
+	s, err := New(Config{Insecure: true, Fleets: fleets, Placements: places, Targets: targets})
 	if err != nil {
 		f.Fatal(err)
 	}
