@@ -546,6 +546,10 @@ func (o *owner) recover(e *entry) {
 			o.mu.Lock()
 			e.recovered = false
 			o.mu.Unlock()
+			if !madeFor(gs, &e.pl) {
+				o.retry(e, "token_taken", "game session token "+token+" in fleet "+t.FleetID+" is taken by a game session this placement did not make")
+				return
+			}
 			o.attach(e, gs)
 			return
 		}
@@ -558,6 +562,23 @@ func (o *owner) recover(e *entry) {
 	e.recovered = false
 	o.mu.Unlock()
 	o.release(e)
+}
+
+// madeFor says whether a game session found under a placement's token was
+// made for it (by an earlier owner) rather than by a CreateGameSession
+// call that happened to use the same idempotency token.
+func madeFor(gs fleet.GameSession, pl *Placement) bool {
+	if gs.Name != pl.GameSessionName || gs.MaximumPlayerSessionCount != pl.MaximumPlayerSessionCount ||
+		gs.GameSessionData != pl.GameSessionData || gs.MatchmakerData != pl.MatchmakerData ||
+		gs.CreatorID != "" || len(gs.GameProperties) != len(pl.GameProperties) {
+		return false
+	}
+	for i, p := range pl.GameProperties {
+		if fleet.Property(p) != gs.GameProperties[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // retry gives up the current attempt's game session and lets the

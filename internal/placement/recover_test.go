@@ -37,7 +37,7 @@ func TestNewOwnerFindsWorkTheLastOneDidNotRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	var refs []fleet.ProcessRef
-	for _, pid := range []string{"p1", "p2"} {
+	for _, pid := range []string{"p1", "p2", "p3"} {
 		ref := fleet.ProcessRef{FleetID: f.ID, Compute: "c1", ProcessID: pid}
 		if _, err := fleets.ProcessReady(ctx, ref, fleet.ReadyInput{Port: 7000}); err != nil {
 			t.Fatal(err)
@@ -73,6 +73,17 @@ func TestNewOwnerFindsWorkTheLastOneDidNotRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// A game session someone made with CreateGameSession under another
+	// placement's token is not taken for that placement's.
+	if _, err := fleets.CreateGameSession(ctx, fleet.CreateGameSessionInput{
+		FleetID: f.ID, Location: "custom-a", Name: "someone-else", MaximumPlayerSessionCount: 4, IdempotencyToken: "foreign",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stopped.StartPlacement(ctx, StartInput{PlacementID: "foreign", Queue: "q", MaximumPlayerSessionCount: 4, GameSessionName: "g"}); err != nil {
+		t.Fatal(err)
+	}
+
 	next, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -103,13 +114,30 @@ func TestNewOwnerFindsWorkTheLastOneDidNotRecord(t *testing.T) {
 	if !slices.Equal(ids, []string{"ann", "bo"}) {
 		t.Fatalf("player sessions in the game session: %v, want one each for ann and bo", ids)
 	}
+	// The foreign placement goes to the last process, under its next
+	// attempt's token, once that process's game session is activated.
+	var foreign Placement
+	for foreign.GameSessionARN == "" {
+		if time.Now().After(deadline) {
+			t.Fatal("the other placement got no game session")
+		}
+		time.Sleep(20 * time.Millisecond)
+		if foreign, err = next.Placement(ctx, "foreign"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := fleets.GameSessionARN(f.ID, "foreign-2"); foreign.GameSessionARN != want {
+		t.Fatalf("the other placement has game session %s, want %s", foreign.GameSessionARN, want)
+	}
+	sessions := map[string]int{}
 	for _, ref := range refs {
 		p, err := fleets.Process(ctx, ref)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ref.ProcessID != gs.ProcessID && p.GameSession != "" {
-			t.Fatalf("process %s was given a game session too", ref.ProcessID)
-		}
+		sessions[p.GameSession]++
+	}
+	if len(sessions) != 3 || sessions[""] != 0 {
+		t.Fatalf("the three processes host %v; want one game session each", sessions)
 	}
 }
