@@ -394,3 +394,71 @@ func TestDeletingAQueueFailsItsPlacements(t *testing.T) {
 		t.Fatalf("placing through a deleted queue: %v, want NotFoundException", err)
 	}
 }
+
+// A queue's changes apply to the placements already waiting in it, and an
+// alias destination follows the fleet it points to.
+func TestQueueChangesReachPendingPlacements(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	a := w.fleet("a", "", "custom-a")
+	b := w.fleet("b", "", "custom-b")
+	w.servers(a, "custom-a", 3)
+	w.servers(b, "custom-b", 1)
+	ctx := context.Background()
+	alias, err := w.c.CreateAlias(ctx, &gamelift.CreateAliasInput{Name: aws.String("live"), RoutingStrategy: &types.RoutingStrategy{Type: types.RoutingStrategyTypeSimple, FleetId: aws.String(a)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.queue(gamelift.CreateGameSessionQueueInput{
+		Name: aws.String("q"), Destinations: []types.GameSessionQueueDestination{{DestinationArn: alias.Alias.AliasArn}},
+		FilterConfiguration: &types.FilterConfiguration{AllowedLocations: []string{"custom-b"}},
+	})
+	// The alias leads to custom-a, which the filter excludes: it waits.
+	w.place("q", "waits", nil)
+	time.Sleep(300 * time.Millisecond)
+	if st := w.describe("waits").Status; st != types.GameSessionPlacementStatePending {
+		t.Fatalf("placement is %s, want PENDING", st)
+	}
+	if _, err := w.c.UpdateGameSessionQueue(ctx, &gamelift.UpdateGameSessionQueueInput{
+		Name: aws.String("q"), FilterConfiguration: &types.FilterConfiguration{AllowedLocations: []string{"custom-a", "custom-b"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w.fulfilledIn("waits", "custom-a")
+	// Re-pointing the alias moves the next placements to the other fleet.
+	if _, err := w.c.UpdateAlias(ctx, &gamelift.UpdateAliasInput{AliasId: alias.Alias.AliasId, RoutingStrategy: &types.RoutingStrategy{Type: types.RoutingStrategyTypeSimple, FleetId: aws.String(b)}}); err != nil {
+		t.Fatal(err)
+	}
+	// Owners read a queue's destinations again when they are a second old.
+	time.Sleep(1500 * time.Millisecond)
+	w.fulfilledIn(w.place("q", "moved", nil), "custom-b")
+}
+
+// The game server receives what the placement asked for.
+func TestPlacementPassesItsGameSessionToTheServer(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	f := w.fleet("f", "", "custom-a")
+	g := w.servers(f, "custom-a", 1)[0]
+	w.queue(gamelift.CreateGameSessionQueueInput{Name: aws.String("q"), Destinations: destinations(f)})
+	_, err := w.c.StartGameSessionPlacement(context.Background(), &gamelift.StartGameSessionPlacementInput{
+		PlacementId: aws.String("full"), GameSessionQueueName: aws.String("q"), MaximumPlayerSessionCount: aws.Int32(6),
+		GameSessionName: aws.String("ranked match"), GameSessionData: aws.String(`{"map":"dust"}`),
+		GameProperties: []types.GameProperty{{Key: aws.String("mode"), Value: aws.String("ranked")}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs := <-g.started
+	if gs.Name != "ranked match" || gs.GameSessionData != `{"map":"dust"}` || gs.MaximumPlayerSessionCount != 6 ||
+		gs.GameProperties["mode"] != "ranked" || gs.IPAddress != "127.0.0.1" || gs.Port != 7000 {
+		t.Fatalf("the game server got %+v", gs)
+	}
+	pl := w.fulfilledIn("full", "custom-a")
+	if aws.ToString(pl.GameSessionName) != "ranked match" || len(pl.GameProperties) != 1 || aws.ToString(pl.GameSessionData) != `{"map":"dust"}` {
+		t.Fatalf("the placement shows %+v", pl)
+	}
+	if gs.GameSessionID != aws.ToString(pl.GameSessionArn) {
+		t.Fatalf("the server hosts %s, the placement names %s", gs.GameSessionID, aws.ToString(pl.GameSessionArn))
+	}
+}
