@@ -279,6 +279,11 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	n.wg.Add(1)
 	go func() {
 		defer n.wg.Done()
+		n.engine.RunCompaction(runCtx, n.log)
+	}()
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
 		if err := n.places.Run(runCtx); err != nil {
 			n.log.Error("placement stopped", "error", err)
 		}
