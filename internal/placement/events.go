@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/rallypoint/rallypoint/internal/events"
 )
 
@@ -55,6 +57,15 @@ func eventType(status string) string {
 	return EventFailed
 }
 
+// eventNamespace names the ids of placement events (UUID version 5).
+var eventNamespace = uuid.MustParse("5f0c3a52-8d7e-4b6b-9a51-4b2f0f6e1c3d")
+
+// eventID is the same for every publication of one placement's end, so
+// that the stream drops a republication (see republish) as a duplicate.
+func eventID(pl Placement) string {
+	return uuid.NewSHA1(eventNamespace, []byte(pl.ID+"/"+pl.Status+"/"+pl.EndTime.Format(time.RFC3339Nano))).String()
+}
+
 // publish emits the event of an ended placement. A failure to publish is
 // logged, not returned: the placement's outcome is stored either way, and
 // DescribeGameSessionPlacement shows it.
@@ -96,6 +107,7 @@ func (s *Service) publish(ctx context.Context, pl Placement, q *Queue) {
 		NotificationTarget: target,
 		Document:           events.NewDocument(DetailType, s.cfg.Region, []string{queueARN}, pl.EndTime, d),
 	}
+	ev.Document.ID = eventID(pl)
 	// A retry carries the same document id, which the stream uses to drop
 	// a duplicate if an earlier try was stored but not acknowledged.
 	var err error
@@ -107,5 +119,24 @@ func (s *Service) publish(ctx context.Context, pl Placement, q *Queue) {
 	}
 	if err != nil {
 		s.log.Error("could not publish a placement event", "placement", pl.ID, "type", d.Type, "error", err)
+	}
+}
+
+// republishWindow is how far back a new owner republishes the events of
+// placements that ended: the stream's duplicate window, within which a
+// republication of an event that did go out is dropped.
+const republishWindow = 2 * time.Minute
+
+// republish publishes again the events of the queue's placements that
+// ended in the last two minutes: an owner that stored an outcome and
+// stopped before publishing its event leaves it to the next owner. Those
+// that were published are dropped by the stream as duplicates.
+func (s *Service) republish(ctx context.Context, refs []endedRef) {
+	for _, r := range refs {
+		pl, _, err := s.loadPlacement(ctx, r.id)
+		if err != nil || !pl.Ended() {
+			continue
+		}
+		s.publish(ctx, pl, nil)
 	}
 }

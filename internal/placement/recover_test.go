@@ -3,11 +3,13 @@ package placement
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/rallypoint/rallypoint/internal/engine"
 	"github.com/rallypoint/rallypoint/internal/engine/enginetest"
+	"github.com/rallypoint/rallypoint/internal/events"
 	"github.com/rallypoint/rallypoint/internal/fleet"
 )
 
@@ -139,5 +141,75 @@ func TestNewOwnerFindsWorkTheLastOneDidNotRecord(t *testing.T) {
 	}
 	if len(sessions) != 3 || sessions[""] != 0 {
 		t.Fatalf("the three processes host %v; want one game session each", sessions)
+	}
+}
+
+// An owner that stored a placement's outcome and stopped before publishing
+// its event leaves the event to the next owner, which publishes it once:
+// a second takeover does not publish it again.
+func TestNewOwnerPublishesTheEventsTheLastOneMayNotHave(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e := enginetest.Open(t)
+	fleets, err := fleet.New(ctx, fleet.Config{
+		Config: e.Bucket(engine.BucketConfig), Computes: e.Bucket(engine.BucketComputes), Sessions: e.Bucket(engine.BucketSessions),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = fleets.Run(ctx) }()
+	cfg := Config{Config: e.Bucket(engine.BucketConfig), Sessions: e.Bucket(engine.BucketSessions), Fleets: fleets, Events: events.NewPublisher(e.JetStream())}
+	stopped, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stopped.CreateQueue(ctx, QueueInput{Name: "q"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stopped.StartPlacement(ctx, StartInput{PlacementID: "quiet", Queue: "q", MaximumPlayerSessionCount: 1}); err != nil {
+		t.Fatal(err)
+	}
+	// What the stopped owner stored, without the event.
+	if _, err := engine.Mutate(ctx, e.Bucket(engine.BucketSessions), placementKey("quiet"), func(pl *Placement) error {
+		pl.Status, pl.EndTime = StatusTimedOut, time.Now().UTC()
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	count := func() uint64 {
+		info, err := e.Events().Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info.State.Msgs
+	}
+	for i := range 2 {
+		owner, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		octx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); _ = owner.Run(octx) }()
+		deadline := time.Now().Add(10 * time.Second)
+		for count() == 0 {
+			if time.Now().After(deadline) {
+				t.Fatalf("takeover %d: no event was published", i+1)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		time.Sleep(200 * time.Millisecond) // room for a second publication
+		stop()
+		<-done
+		if n := count(); n != 1 {
+			t.Fatalf("after takeover %d the stream holds %d events, want 1", i+1, n)
+		}
+	}
+	msg, err := e.Events().GetLastMsgForSubject(ctx, "rp.events.placement.q.PlacementTimedOut")
+	if err != nil {
+		t.Fatalf("the event is not under its subject: %v", err)
+	}
+	if !strings.Contains(string(msg.Data), `"placementId":"quiet"`) {
+		t.Fatalf("event: %s", msg.Data)
 	}
 }

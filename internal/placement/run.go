@@ -95,7 +95,7 @@ func (s *Service) observe(pl Placement, rev uint64) {
 				delete(s.pending, pl.Queue)
 			}
 		}
-		s.ended = append(s.ended, endedRef{id: pl.ID, rev: rev, at: pl.EndTime})
+		s.ended = append(s.ended, endedRef{id: pl.ID, queue: pl.Queue, rev: rev, at: pl.EndTime})
 	} else {
 		if byQueue == nil {
 			byQueue = make(map[string]stored)
@@ -257,7 +257,17 @@ func (s *Service) startOwner(name string, held *engine.Held) {
 	for _, st := range s.pending[name] {
 		snapshot = append(snapshot, st)
 	}
+	var recent []endedRef
+	since := s.now().Add(-republishWindow)
+	for _, r := range s.ended {
+		if r.queue == name && r.at.After(since) {
+			recent = append(recent, r)
+		}
+	}
 	s.mu.Unlock()
+	if len(recent) > 0 {
+		go s.republish(o.ctx, recent)
+	}
 	for _, st := range snapshot {
 		o.adopt(st.pl, st.rev, true)
 	}

@@ -86,9 +86,10 @@ type stored struct {
 }
 
 type endedRef struct {
-	id  string
-	rev uint64
-	at  time.Time
+	id    string
+	queue string
+	rev   uint64
+	at    time.Time
 }
 
 // New returns the Service; Run starts its work.
