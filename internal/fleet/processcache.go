@@ -70,7 +70,9 @@ func (c *processCache) apply(e jetstream.KeyValueEntry) {
 		c.idle = make(map[string]map[string]struct{})
 	}
 	key := e.Key()
-	if old, ok := c.procs[key]; ok && old.idle() {
+	old, known := c.procs[key]
+	wasIdle := known && old.idle()
+	if wasIdle {
 		set := c.idle[fleetLocationKey(old.FleetID, old.Location)]
 		delete(set, key)
 		if len(set) == 0 {
@@ -94,7 +96,11 @@ func (c *processCache) apply(e jetstream.KeyValueEntry) {
 			c.idle[lk] = set
 		}
 		set[key] = struct{}{}
-		c.signalLocked()
+		// Only a process that has just become idle is news: an idle
+		// one's heartbeats rewrite its record every minute.
+		if !wasIdle {
+			c.signalLocked()
+		}
 	}
 }
 
