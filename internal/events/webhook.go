@@ -91,8 +91,10 @@ type DelivererConfig struct {
 	RetryBase time.Duration
 	RetryMax  time.Duration
 	// Now is the clock of the signature timestamps; nil means time.Now.
-	Now    func() time.Time
-	Logger *slog.Logger
+	Now func() time.Time
+	// Metrics counts deliveries; nil counts nothing.
+	Metrics *Metrics
+	Logger  *slog.Logger
 }
 
 // Deliverer POSTs events to notification targets' endpoints. Every node
@@ -459,7 +461,9 @@ func (d *Deliverer) handle(ctx context.Context, l *targetLoop, msg jetstream.Msg
 	if md, err := msg.Metadata(); err == nil {
 		attempt = md.NumDelivered
 	}
+	began := time.Now()
 	err := d.post(l.attempts, tg, id, msg.Data())
+	d.cfg.Metrics.attempt(tg.Name, time.Since(began), err)
 	if err == nil {
 		d.ack(ctx, tg, msg, id)
 		return

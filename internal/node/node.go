@@ -179,24 +179,6 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("start fleet service: %w", err)
 	}
 
-	n.targets, err = events.NewTargets(events.TargetsConfig{
-		Config: n.engine.Bucket(engine.BucketConfig),
-		Region: n.fleets.Region(),
-		Logger: cfg.Logger,
-	})
-	if err == nil {
-		n.deliver, err = events.NewDeliverer(events.DelivererConfig{
-			Stream: n.engine.Events(),
-			Config: n.engine.Bucket(engine.BucketConfig),
-			Logger: cfg.Logger,
-		})
-	}
-	if err != nil {
-		n.engine.Close()
-		n.closeListeners()
-		return nil, fmt.Errorf("start notification targets: %w", err)
-	}
-
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		collectors.NewGoCollector(),
@@ -207,6 +189,25 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		}, n.engineUp),
 		buildInfoGauge(),
 	)
+	n.targets, err = events.NewTargets(events.TargetsConfig{
+		Config: n.engine.Bucket(engine.BucketConfig),
+		Region: n.fleets.Region(),
+		Logger: cfg.Logger,
+	})
+	if err == nil {
+		n.deliver, err = events.NewDeliverer(events.DelivererConfig{
+			Stream:  n.engine.Events(),
+			Config:  n.engine.Bucket(engine.BucketConfig),
+			Metrics: events.NewMetrics(reg),
+			Logger:  cfg.Logger,
+		})
+	}
+	if err != nil {
+		n.engine.Close()
+		n.closeListeners()
+		return nil, fmt.Errorf("start notification targets: %w", err)
+	}
+
 	n.places, err = placement.New(placement.Config{
 		Config:    n.engine.Bucket(engine.BucketConfig),
 		Sessions:  n.engine.Bucket(engine.BucketSessions),

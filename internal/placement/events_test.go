@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -182,4 +183,27 @@ func TestPlacementEventsReachTheQueuesWebhook(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the webhook received nothing")
 	}
+	// Both show on /metrics.
+	for _, want := range []string{
+		`rallypoint_notifications_delivered_total{target="studio-backend"} 1`,
+		`rallypoint_placements_ended_total{queue="hooked",status="FULFILLED"} 1`,
+		`rallypoint_placements_ended_total{queue="quiet",status="CANCELLED"} 1`,
+	} {
+		eventually(t, want+" on /metrics", func() bool { return strings.Contains(w.metrics(), want) })
+	}
+}
+
+// metrics is the node's /metrics page.
+func (w *world) metrics() string {
+	w.t.Helper()
+	resp, err := http.Get("http://" + w.n.AdminAddr() + "/metrics")
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return string(b)
 }
