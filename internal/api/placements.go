@@ -191,9 +191,7 @@ func (in *StartGameSessionPlacementInput) startInput() placement.StartInput {
 		MaximumPlayerSessionCount: int(*in.MaximumPlayerSessionCount),
 		GameSessionName:           deref(in.GameSessionName),
 		GameSessionData:           deref(in.GameSessionData),
-	}
-	for _, p := range in.GameProperties {
-		si.GameProperties = append(si.GameProperties, placement.Property{Key: deref(p.Key), Value: deref(p.Value)})
+		GameProperties:            gamePropertiesIn(in.GameProperties),
 	}
 	for _, l := range in.PlayerLatencies {
 		si.PlayerLatencies = append(si.PlayerLatencies, placement.PlayerLatency{PlayerID: *l.PlayerId, Location: *l.RegionIdentifier, LatencyMs: *l.LatencyInMilliseconds})

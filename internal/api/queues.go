@@ -200,17 +200,6 @@ func (c *checker) distinct(member string, values []string) {
 	}
 }
 
-func queueTagsIn(tags []Tag) []placement.Tag {
-	if len(tags) == 0 {
-		return nil
-	}
-	out := make([]placement.Tag, len(tags))
-	for i, t := range tags {
-		out[i] = placement.Tag{Key: deref(t.Key), Value: deref(t.Value)}
-	}
-	return out
-}
-
 type CreateGameSessionQueueInput struct {
 	Name                  *string                       `json:"Name,omitempty"`
 	TimeoutInSeconds      *int32                        `json:"TimeoutInSeconds,omitempty"`
@@ -248,7 +237,7 @@ type GameSessionQueueOutput struct {
 func (s *Server) createGameSessionQueue(ctx context.Context, in *CreateGameSessionQueueInput) (*GameSessionQueueOutput, error) {
 	qi := in.members().queueInput()
 	qi.Name = *in.Name
-	qi.Tags = queueTagsIn(in.Tags)
+	qi.Tags = tagsIn(in.Tags)
 	q, err := s.cfg.Placements.CreateQueue(ctx, qi)
 	if err != nil {
 		return nil, err

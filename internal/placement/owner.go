@@ -391,16 +391,12 @@ func (o *owner) attempt(e *entry, t target) {
 	o.byGS[arn] = e
 	o.mu.Unlock()
 	o.s.await(arn, o)
-	props := make([]fleet.Property, len(pl.GameProperties))
-	for i, p := range pl.GameProperties {
-		props[i] = fleet.Property(p)
-	}
 	gs, err := o.s.cfg.Fleets.CreateGameSession(o.ctx, fleet.CreateGameSessionInput{
 		FleetID:                   t.FleetID,
 		Location:                  t.Location,
 		Name:                      pl.GameSessionName,
 		MaximumPlayerSessionCount: pl.MaximumPlayerSessionCount,
-		GameProperties:            props,
+		GameProperties:            pl.GameProperties,
 		GameSessionData:           pl.GameSessionData,
 		MatchmakerData:            pl.MatchmakerData,
 		IdempotencyToken:          token,
@@ -570,15 +566,10 @@ func (o *owner) recover(e *entry) {
 func madeFor(gs fleet.GameSession, pl *Placement) bool {
 	if gs.Name != pl.GameSessionName || gs.MaximumPlayerSessionCount != pl.MaximumPlayerSessionCount ||
 		gs.GameSessionData != pl.GameSessionData || gs.MatchmakerData != pl.MatchmakerData ||
-		gs.CreatorID != "" || len(gs.GameProperties) != len(pl.GameProperties) {
+		gs.CreatorID != "" {
 		return false
 	}
-	for i, p := range pl.GameProperties {
-		if fleet.Property(p) != gs.GameProperties[i] {
-			return false
-		}
-	}
-	return true
+	return slices.Equal(gs.GameProperties, pl.GameProperties)
 }
 
 // retry gives up the current attempt's game session and lets the

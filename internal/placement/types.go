@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/rallypoint/rallypoint/internal/fleet"
 )
 
 // Error kinds. Every error the Service returns for a caller's mistake wraps
@@ -91,11 +93,8 @@ type PlayerLatencyPolicy struct {
 	PolicyDurationSeconds                      *int `json:"durationSeconds,omitempty"`
 }
 
-// Tag is a resource tag.
-type Tag struct {
-	Key   string `json:"key"`
-	Value string `json:"value"`
-}
+// Tag is a resource tag, as the fleet service has it.
+type Tag = fleet.Tag
 
 // QueueInput holds what CreateGameSessionQueue and UpdateGameSessionQueue
 // take. On update, nil members are left as they are; a non-nil empty
@@ -121,12 +120,9 @@ type PriorityConfiguration struct {
 	LocationOrder []string
 }
 
-// Property is a game property (key-value pair) of a placement's game
-// session.
-type Property struct {
-	Key   string `json:"key"`
-	Value string `json:"value"`
-}
+// Property is a game property of a placement's game session, which goes
+// to the fleet service as it is.
+type Property = fleet.Property
 
 // PlayerLatency is one player's latency to one location.
 type PlayerLatency struct {
