@@ -114,8 +114,9 @@ func (s *Service) loadPlacement(ctx context.Context, id string) (Placement, uint
 // before the owner's next write (which then sees the cancellation and
 // undoes what it had started) or fails and is reported.
 func (s *Service) StopPlacement(ctx context.Context, id string) (Placement, error) {
-	if _, _, err := s.loadPlacement(ctx, id); err != nil {
-		return Placement{}, err
+	notFound := newError(ErrNotFound, "Game session placement %s not found.", id)
+	if !validID(id) {
+		return Placement{}, notFound
 	}
 	pl, err := engine.Mutate(ctx, s.cfg.Sessions, placementKey(id), func(pl *Placement) error {
 		if pl.Ended() {
@@ -129,10 +130,12 @@ func (s *Service) StopPlacement(ctx context.Context, id string) (Placement, erro
 		return nil
 	})
 	var pe *Error
-	if errors.As(err, &pe) {
+	switch {
+	case errors.Is(err, engine.ErrNotFound):
+		return Placement{}, notFound
+	case errors.As(err, &pe):
 		return Placement{}, err
-	}
-	if err != nil {
+	case err != nil:
 		return Placement{}, fmt.Errorf("stop placement %s: %w", id, err)
 	}
 	s.log.Info("placement cancelled", "placement", id, "queue", pl.Queue)

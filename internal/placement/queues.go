@@ -215,8 +215,8 @@ func (s *Service) Queues(ctx context.Context, names []string) ([]Queue, error) {
 // their next attempt.
 func (s *Service) UpdateQueue(ctx context.Context, nameOrARN string, in QueueInput) (Queue, error) {
 	name := queueName(nameOrARN)
-	if _, _, err := s.loadQueue(ctx, name); err != nil {
-		return Queue{}, err
+	if !validName(name) {
+		return Queue{}, newError(ErrNotFound, "Game session queue %s not found.", name)
 	}
 	q, err := engine.Mutate(ctx, s.cfg.Config, queueKey(name), func(q *Queue) error {
 		return s.applyQueueInput(ctx, q, in)
