@@ -188,27 +188,39 @@ func (o *owner) dropLocked(e *entry) {
 	}
 }
 
-// config returns the queue and its targets, reading them again when they
-// may have changed: at most a second old, so a fleet's new location or
-// status reaches placements without any signal.
-func (o *owner) configLocked(now time.Time) {
-	if !o.dirty && now.Sub(o.loadedAt) < time.Second {
+// refreshConfig reads the queue and resolves its targets again when they
+// may have changed: when a change here marked them, or when they are a
+// second old, so that a fleet's new location or status, or an alias
+// re-pointed, reaches placements without any signal. The reads happen
+// outside o.mu, so game session changes and new placements are taken in
+// meanwhile.
+func (o *owner) refreshConfig(now time.Time) {
+	o.mu.Lock()
+	stale := o.dirty || now.Sub(o.loadedAt) >= time.Second
+	if stale {
+		o.dirty = false
+		o.loadedAt = now
+	}
+	o.mu.Unlock()
+	if !stale {
 		return
 	}
-	o.dirty = false
-	o.loadedAt = now
 	q, _, err := o.s.loadQueue(o.ctx, o.name)
-	if errors.Is(err, ErrNotFound) {
-		o.deleted = true
-		return
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		o.s.log.Warn("could not read a queue; using what was read before", "queue", o.name, "error", err)
 		return
 	}
-	o.deleted = false
-	o.queue = &q
-	o.targets = o.s.targetsOf(o.ctx, &q)
+	var targets []target
+	if err == nil {
+		targets = o.s.targetsOf(o.ctx, &q)
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.deleted = err != nil
+	if err == nil {
+		o.queue = &q
+		o.targets = targets
+	}
 }
 
 // targetsOf resolves the queue's destinations into the fleet locations
@@ -246,9 +258,9 @@ func (s *Service) targetsOf(ctx context.Context, q *Queue) []target {
 // to go. It returns when it next needs to look without being woken.
 func (o *owner) pass() time.Time {
 	now := o.s.now()
+	o.refreshConfig(now)
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.configLocked(now)
 	next := now.Add(time.Hour)
 	o.order = slices.DeleteFunc(o.order, func(e *entry) bool { return e.dropped })
 	capacity := o.capacityLocked(now)
