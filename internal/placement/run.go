@@ -106,10 +106,27 @@ func (s *Service) observe(pl Placement, rev uint64) {
 		}
 	}
 	o := s.owners[pl.Queue]
+	listeners := s.listeners
 	s.mu.Unlock()
 	if o != nil {
 		o.adopt(pl, rev, false)
 	}
+	if pl.Ended() {
+		for _, fn := range listeners {
+			fn(pl)
+		}
+	}
+}
+
+// OnEnded registers fn to be called with every placement this node sees
+// end, whichever node placed it: the matchmaker learns its matches'
+// outcomes this way. fn may be called more than once for one placement
+// (after a watch is restarted, say), must not block, and sees placements
+// that ended before it was registered only if they are read again.
+func (s *Service) OnEnded(fn func(Placement)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.listeners = append(s.listeners, fn)
 }
 
 // followGameSessions passes each change of an awaited game session to the

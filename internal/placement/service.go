@@ -78,6 +78,8 @@ type Service struct {
 	pending map[string]map[string]stored
 	// ended lists ended placements by end time, for purging.
 	ended []endedRef
+	// listeners are told of every ended placement (OnEnded).
+	listeners []func(Placement)
 }
 
 type stored struct {
