@@ -74,6 +74,30 @@ type failure struct {
 }
 
 func (m *Matchmaker) newEntry(t Ticket) (*entry, error) {
+	e, err := m.checkTicket(t)
+	if err != nil {
+		return nil, err
+	}
+	m.indexLatency(e)
+	if e.party {
+		e.combine(m.rs)
+	}
+	m.computeMasks(e)
+	e.passed = make([]uint32, len(m.rs.rules))
+	e.failed = make([]uint32, len(m.rs.rules))
+	return e, nil
+}
+
+// Check reports whether Add would take the ticket, without changing the
+// pool: the matchmaking service refuses a request it could never match
+// before it stores it.
+func (m *Matchmaker) Check(t Ticket) error {
+	_, err := m.checkTicket(t)
+	return err
+}
+
+// checkTicket validates t and reads its players; it changes nothing in m.
+func (m *Matchmaker) checkTicket(t Ticket) (*entry, error) {
 	rs := m.rs
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w %q: %s", ErrInvalidTicket, t.ID, fmt.Sprintf(format, args...))
@@ -149,13 +173,6 @@ func (m *Matchmaker) newEntry(t Ticket) (*entry, error) {
 			return nil, bad("team %q already has %d players; it holds at most %d", rs.slots[slot].name, n, hi)
 		}
 	}
-	m.indexLatency(e)
-	if e.party {
-		e.combine(rs)
-	}
-	m.computeMasks(e)
-	e.passed = make([]uint32, len(rs.rules))
-	e.failed = make([]uint32, len(rs.rules))
 	return e, nil
 }
 
