@@ -71,6 +71,7 @@ type Service struct {
 	log     *slog.Logger
 	metrics *Metrics
 	changed chan struct{} // a configuration was created, updated or deleted here
+	check   checkers
 
 	mu     sync.Mutex        // guards the fields below
 	owners map[string]*owner // the configurations this node owns, by name

@@ -1,0 +1,907 @@
+package matchmaking
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/rallypoint/rallypoint/flexmatch"
+	"github.com/rallypoint/rallypoint/internal/engine"
+	"github.com/rallypoint/rallypoint/internal/fleet"
+	"github.com/rallypoint/rallypoint/internal/placement"
+)
+
+// matchRecord is a match between its making and its end, stored so that
+// a new owner can carry it on: under m.<id> in the Tickets bucket.
+type matchRecord struct {
+	ID            string                 `json:"id"`
+	Configuration string                 `json:"configuration"`
+	Tickets       []string               `json:"tickets"`
+	Teams         []flexmatch.MatchTeam  `json:"teams"`
+	Backfill      string                 `json:"backfill,omitempty"`
+	Locations     []string               `json:"locations,omitempty"`
+	Metrics       []flexmatch.RuleMetric `json:"metrics,omitempty"`
+	// Status is REQUIRES_ACCEPTANCE or PLACING.
+	Status         string    `json:"status"`
+	AcceptDeadline time.Time `json:"acceptDeadline,omitzero"`
+	CreatedAt      time.Time `json:"createdAt"`
+	// AutoBackfillTicket names the backfill ticket an AUTOMATIC
+	// configuration starts for the match's game session.
+	AutoBackfillTicket string `json:"autoBackfillTicket,omitempty"`
+}
+
+type match struct {
+	rec       matchRecord
+	rev       uint64
+	answered  map[string]bool // players whose answer an AcceptMatch event has announced
+	stopAsked bool            // StopGameSessionPlacement was called for it
+}
+
+type tstate struct {
+	t      Ticket
+	rev    uint64
+	inPool bool
+}
+
+// owner runs one configuration's pool on the node that holds its lease.
+// Everything but the inbox belongs to its run goroutine.
+type owner struct {
+	s      *Service
+	name   string
+	held   *engine.Held
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+	wake   chan struct{}
+
+	mu       sync.Mutex // guards the inbox: inbox, outcomes, dirty
+	inbox    []stored
+	outcomes []placement.Placement
+	dirty    bool
+
+	cfg       Configuration
+	rs        *flexmatch.RuleSet
+	rsBody    string
+	mm        *flexmatch.Matchmaker
+	tickets   map[string]*tstate
+	matches   map[string]*match
+	nextCycle time.Time
+	// waitAvg is a moving average of the time tickets took to be
+	// matched, for EstimatedWaitTime; waitN counts the matches in it.
+	waitAvg time.Duration
+	waitN   int
+}
+
+func newOwner(s *Service, name string) *owner {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &owner{
+		s: s, name: name, ctx: ctx, cancel: cancel,
+		done:    make(chan struct{}),
+		wake:    make(chan struct{}, 1),
+		dirty:   true,
+		tickets: make(map[string]*tstate),
+		matches: make(map[string]*match),
+	}
+}
+
+func (o *owner) poke() {
+	select {
+	case o.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (o *owner) stop() {
+	o.cancel()
+	<-o.done
+}
+
+// adopt hands the owner a stored revision of one of its tickets.
+func (o *owner) adopt(t Ticket, rev uint64) {
+	o.mu.Lock()
+	o.inbox = append(o.inbox, stored{t: t, rev: rev})
+	o.mu.Unlock()
+	o.poke()
+}
+
+// placementEnded hands the owner the outcome of a match's placement.
+func (o *owner) placementEnded(pl placement.Placement) {
+	o.mu.Lock()
+	o.outcomes = append(o.outcomes, pl)
+	o.mu.Unlock()
+	o.poke()
+}
+
+func (o *owner) run() {
+	defer close(o.done)
+	for {
+		err := o.loadMatches()
+		if err == nil {
+			break
+		}
+		o.s.log.Warn("cannot read a configuration's matches; retrying", "configuration", o.name, "error", err)
+		sleep(o.ctx, time.Second)
+		if o.ctx.Err() != nil {
+			return
+		}
+	}
+	o.drain()
+	o.recoverMatches()
+	timer := time.NewTimer(o.s.cfg.CycleInterval)
+	defer timer.Stop()
+	for {
+		o.drain()
+		if now := o.s.now(); !now.Before(o.nextCycle) {
+			o.tick(now)
+			o.nextCycle = now.Add(o.s.cfg.CycleInterval)
+		}
+		timer.Reset(max(o.nextCycle.Sub(o.s.now()), time.Millisecond))
+		select {
+		case <-o.ctx.Done():
+			return
+		case <-o.wake:
+		case <-timer.C:
+		}
+	}
+}
+
+// loadConfig reads the configuration and, when its rule set or settings
+// changed, rebuilds the matchmaker with the tickets of the old one.
+func (o *owner) loadConfig() error {
+	c, _, err := engine.Get[Configuration](o.ctx, o.s.cfg.Config, configKey(o.name))
+	if errors.Is(err, engine.ErrNotFound) {
+		return nil // deleted; it had no active tickets, and the owner is dropped soon
+	}
+	if err != nil {
+		return fmt.Errorf("read configuration %s: %w", o.name, err)
+	}
+	rsRec, _, err := engine.Get[RuleSet](o.ctx, o.s.cfg.Config, ruleSetKey(c.RuleSetName))
+	if err != nil {
+		return fmt.Errorf("read rule set %s of configuration %s: %w", c.RuleSetName, o.name, err)
+	}
+	rebuild := o.mm == nil || rsRec.Body != o.rsBody || c.AdditionalPlayerCount != o.cfg.AdditionalPlayerCount
+	o.cfg = c
+	if !rebuild {
+		return nil
+	}
+	rs, err := flexmatch.ParseRuleSet([]byte(rsRec.Body))
+	if err != nil {
+		return fmt.Errorf("parse rule set %s: %w", c.RuleSetName, err)
+	}
+	mm, err := flexmatch.New(flexmatch.Config{RuleSet: rs, AdditionalPlayerCount: c.AdditionalPlayerCount, Seed: rand.Uint64()})
+	if err != nil {
+		return fmt.Errorf("matchmaker for configuration %s: %w", c.Name, err)
+	}
+	o.rs, o.rsBody, o.mm = rs, rsRec.Body, mm
+	for _, ts := range o.tickets {
+		if ts.inPool {
+			ts.inPool = false
+			o.pool(ts)
+		}
+	}
+	return nil
+}
+
+// loadMatches reads the configuration's stored matches.
+func (o *owner) loadMatches() error {
+	recs, err := engine.List[matchRecord](o.ctx, o.s.cfg.Tickets, "m.>")
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if r.Configuration != o.name {
+			continue
+		}
+		_, rev, err := engine.Get[matchRecord](o.ctx, o.s.cfg.Tickets, matchKey(r.ID))
+		if err != nil {
+			continue
+		}
+		o.matches[r.ID] = &match{rec: r, rev: rev, answered: map[string]bool{}}
+	}
+	return nil
+}
+
+// drain applies what arrived in the inbox.
+func (o *owner) drain() {
+	o.mu.Lock()
+	in, outs, dirty := o.inbox, o.outcomes, o.dirty
+	o.inbox, o.outcomes, o.dirty = nil, nil, false
+	o.mu.Unlock()
+	if dirty {
+		if err := o.loadConfig(); err != nil {
+			o.s.log.Warn("cannot read a matchmaking configuration; keeping the one in use", "configuration", o.name, "error", err)
+			if o.mm == nil {
+				// Nothing can run without it: try again on the next wake.
+				o.mu.Lock()
+				o.inbox = append(in, o.inbox...)
+				o.outcomes = append(outs, o.outcomes...)
+				o.dirty = true
+				o.mu.Unlock()
+				sleep(o.ctx, time.Second)
+				o.poke()
+				return
+			}
+		}
+	}
+	for _, st := range in {
+		o.absorb(st.t, st.rev)
+	}
+	for _, pl := range outs {
+		o.outcome(pl)
+	}
+}
+
+// absorb takes a stored revision of a ticket and acts on it.
+func (o *owner) absorb(t Ticket, rev uint64) {
+	ts := o.tickets[t.ID]
+	if ts != nil && rev <= ts.rev {
+		return
+	}
+	if ts == nil {
+		if t.Ended() {
+			return
+		}
+		ts = &tstate{}
+		o.tickets[t.ID] = ts
+	}
+	ts.t, ts.rev = t, rev
+	if t.Ended() {
+		o.forget(ts)
+		return
+	}
+	o.react(ts)
+}
+
+// react moves a ticket on from what its stored state asks for.
+func (o *owner) react(ts *tstate) {
+	t := &ts.t
+	switch t.Status {
+	case StatusQueued:
+		if t.StopRequested {
+			o.end(ts, StatusCancelled, "Cancelled", "The matchmaking request was stopped.")
+			return
+		}
+		o.search(ts)
+	case StatusSearching:
+		if t.StopRequested {
+			o.end(ts, StatusCancelled, "Cancelled", "The matchmaking request was stopped.")
+			return
+		}
+		if !ts.inPool {
+			o.pool(ts)
+		}
+	case StatusRequiresAcceptance, StatusPlacing:
+		m := o.matches[t.MatchID]
+		if m == nil {
+			return // recoverMatches sends it back to searching
+		}
+		if m.rec.Status == StatusRequiresAcceptance {
+			o.acceptance(m)
+		} else if t.StopRequested {
+			o.stopPlacing(m)
+		}
+	}
+}
+
+// errAborted means an update's function declined the ticket as it is now
+// stored; the owner has the stored state and reacts to it.
+var errAborted = errors.New("ticket changed")
+
+// update writes fn's change to a ticket with compare-and-set. On a
+// conflict it rereads the ticket and applies fn again; fn returns false
+// when the ticket as stored no longer allows the change.
+func (o *owner) update(ts *tstate, fn func(*Ticket) bool) error {
+	for range 8 {
+		t := ts.t
+		t.Players = slices.Clone(t.Players)
+		if !fn(&t) {
+			return errAborted
+		}
+		rev, err := engine.Update(o.ctx, o.s.cfg.Tickets, ticketKey(t.ID), t, ts.rev)
+		if err == nil {
+			ts.t, ts.rev = t, rev
+			return nil
+		}
+		if !errors.Is(err, engine.ErrStale) {
+			return err
+		}
+		fresh, frev, err := engine.Get[Ticket](o.ctx, o.s.cfg.Tickets, ticketKey(t.ID))
+		if err != nil {
+			return err
+		}
+		ts.t, ts.rev = fresh, frev
+	}
+	return fmt.Errorf("ticket %s: %w", ts.t.ID, engine.ErrStale)
+}
+
+// pool puts a searching ticket into the matchmaker.
+func (o *owner) pool(ts *tstate) {
+	if err := o.mm.Add(toFlexmatch(&ts.t)); err != nil && !errors.Is(err, flexmatch.ErrDuplicateTicket) {
+		o.end(ts, StatusFailed, "InvalidTicket", "The ticket cannot be matched under the configuration's rule set: "+ticketProblem(err)+".")
+		return
+	}
+	ts.inPool = true
+}
+
+// search takes a QUEUED ticket into the pool.
+func (o *owner) search(ts *tstate) {
+	est := o.estimate()
+	err := o.update(ts, func(t *Ticket) bool {
+		if t.Status != StatusQueued || t.StopRequested {
+			return false
+		}
+		t.Status = StatusSearching
+		t.EstimatedWaitSeconds = est
+		return true
+	})
+	if err != nil {
+		if errors.Is(err, errAborted) && !ts.t.Ended() {
+			o.react(ts)
+		} else if err != nil && !errors.Is(err, errAborted) {
+			o.s.log.Warn("cannot start searching a ticket; retrying on the next cycle", "ticket", ts.t.ID, "error", err)
+		}
+		return
+	}
+	o.pool(ts)
+	if ts.inPool {
+		d := newDetail(EventSearching, []*Ticket{&ts.t}, nil)
+		d.EstimatedWaitMillis = "NOT_AVAILABLE"
+		if est != nil {
+			d.EstimatedWaitMillis = *est * 1000
+		}
+		o.s.publish(o.ctx, &o.cfg, d, o.s.now())
+	}
+}
+
+// estimate is the EstimatedWaitTime in seconds, nil until a match has
+// been made.
+func (o *owner) estimate() *int {
+	if o.waitN == 0 {
+		return nil
+	}
+	s := int(o.waitAvg.Round(time.Second) / time.Second)
+	return &s
+}
+
+func (o *owner) recordWait(d time.Duration) {
+	if o.waitN == 0 {
+		o.waitAvg = d
+	} else {
+		o.waitAvg += (d - o.waitAvg) / 10
+	}
+	o.waitN++
+}
+
+// end gives a ticket a final status other than COMPLETED and reports it.
+func (o *owner) end(ts *tstate, status, reason, message string) {
+	if ts.inPool {
+		o.mm.Remove(ts.t.ID)
+		ts.inPool = false
+	}
+	now := o.s.now()
+	err := o.update(ts, func(t *Ticket) bool {
+		if t.Ended() {
+			return false
+		}
+		t.Status, t.StatusReason, t.StatusMessage, t.EndTime = status, reason, message, now
+		t.StopRequested = false
+		return true
+	})
+	if err != nil {
+		if !errors.Is(err, errAborted) {
+			o.s.log.Warn("cannot end a ticket; it is retried by the next owner", "ticket", ts.t.ID, "status", status, "error", err)
+			return
+		}
+	} else {
+		typ := EventFailed
+		switch status {
+		case StatusCancelled:
+			typ = EventCancelled
+		case StatusTimedOut:
+			typ = EventTimedOut
+		}
+		d := newDetail(typ, []*Ticket{&ts.t}, nil)
+		d.Reason, d.Message, d.MatchID = reason, message, ts.t.MatchID
+		if x, ok := o.mm.Explain(ts.t.ID); ok && typ != EventFailed {
+			d.RuleEvaluationMetrics = ruleMetrics(x.Metrics)
+		}
+		o.s.publish(o.ctx, &o.cfg, d, now)
+		o.s.metrics.ticketEnded(&ts.t)
+	}
+	o.forget(ts)
+}
+
+// forget drops an ended ticket from the owner and releases what it held.
+func (o *owner) forget(ts *tstate) {
+	if ts.inPool {
+		o.mm.Remove(ts.t.ID)
+		ts.inPool = false
+	}
+	delete(o.tickets, ts.t.ID)
+	t := ts.t
+	ctx := o.ctx
+	if t.Backfill {
+		o.s.releaseClaim(ctx, backfillKey(t.GameSessionARN), t.ID)
+		if t.Status != StatusCompleted {
+			reason := fleet.UpdateBackfillFailed
+			switch t.Status {
+			case StatusCancelled:
+				reason = fleet.UpdateBackfillCancelled
+			case StatusTimedOut:
+				reason = fleet.UpdateBackfillTimedOut
+			}
+			if err := o.s.cfg.Fleets.NotifyBackfillEnded(ctx, t.GameSessionARN, reason, t.ID); err != nil && !errors.Is(err, fleet.ErrNotFound) {
+				o.s.log.Info("could not tell a game server its backfill ended", "ticket", t.ID, "error", err)
+			}
+		}
+		return
+	}
+	for _, p := range t.Players {
+		o.s.releaseClaim(ctx, playerKey(p.PlayerID), t.ID)
+	}
+}
+
+// tick times tickets and acceptances out and runs a matchmaking cycle.
+func (o *owner) tick(now time.Time) {
+	if o.mm == nil {
+		return
+	}
+	for _, ts := range o.tickets {
+		if ts.inPool && !now.Before(ts.t.Deadline) {
+			o.end(ts, StatusTimedOut, "TimedOut", fmt.Sprintf("No match was found within the configuration's request timeout of %d seconds.", o.cfg.RequestTimeoutSeconds))
+		}
+	}
+	for _, m := range o.matches {
+		if m.rec.Status == StatusRequiresAcceptance && !now.Before(m.rec.AcceptDeadline) {
+			o.acceptanceFailed(m, AcceptanceTimedOut)
+		}
+	}
+	if o.mm.Len() == 0 {
+		return
+	}
+	start := time.Now()
+	made := o.mm.Cycle(now)
+	o.s.metrics.cycled(o.name, time.Since(start), o.mm.Len())
+	for _, fm := range made {
+		o.form(fm, now)
+	}
+}
+
+// form records a match the matchmaker made and moves its tickets on.
+func (o *owner) form(fm flexmatch.Match, now time.Time) {
+	rec := matchRecord{
+		ID:            uuid.NewString(),
+		Configuration: o.name,
+		Tickets:       fm.Tickets,
+		Teams:         fm.Teams,
+		Backfill:      fm.Backfill,
+		Locations:     fm.Locations,
+		Metrics:       fm.RuleMetrics,
+		Status:        StatusPlacing,
+		CreatedAt:     now,
+	}
+	for _, id := range fm.Tickets {
+		if ts := o.tickets[id]; ts != nil {
+			ts.inPool = false
+		}
+	}
+	if o.cfg.AcceptanceRequired {
+		rec.Status = StatusRequiresAcceptance
+		rec.AcceptDeadline = now.Add(time.Duration(o.cfg.AcceptanceTimeoutSeconds) * time.Second)
+	}
+	if o.cfg.BackfillMode == BackfillAutomatic && o.cfg.FlexMatchMode != ModeStandalone {
+		rec.AutoBackfillTicket = uuid.NewString()
+	}
+	rev, err := engine.Create(o.ctx, o.s.cfg.Tickets, matchKey(rec.ID), rec)
+	m := &match{rec: rec, rev: rev, answered: map[string]bool{}}
+	if err != nil {
+		o.s.log.Warn("cannot record a match; its tickets search on", "configuration", o.name, "error", err)
+		o.abort(m)
+		return
+	}
+	o.matches[rec.ID] = m
+	team := make(map[string]string)
+	for _, tm := range fm.Teams {
+		for _, pid := range tm.Players {
+			team[pid] = tm.Name
+		}
+	}
+	accepted := true
+	for _, id := range fm.Tickets {
+		ts := o.tickets[id]
+		if ts == nil {
+			o.abort(m)
+			return
+		}
+		err := o.update(ts, func(t *Ticket) bool {
+			if t.Status != StatusSearching || t.StopRequested {
+				return false
+			}
+			t.Status, t.MatchID = rec.Status, rec.ID
+			for i := range t.Players {
+				t.Players[i].Team = team[t.Players[i].PlayerID]
+				t.Players[i].Accepted = nil
+				if t.Backfill && rec.Status == StatusRequiresAcceptance {
+					// The game session's players accepted long ago.
+					t.Players[i].Accepted = &accepted
+				}
+			}
+			return true
+		})
+		if err != nil {
+			o.abort(m)
+			return
+		}
+	}
+	tickets := o.matchTickets(m)
+	for _, t := range tickets {
+		if !t.Backfill {
+			o.recordWait(now.Sub(t.StartTime))
+		}
+	}
+	o.s.metrics.matched(o.name)
+	d := newDetail(EventPotentialMatchCreated, tickets, nil)
+	d.MatchID = rec.ID
+	d.AcceptanceRequired = &o.cfg.AcceptanceRequired
+	if o.cfg.AcceptanceRequired {
+		d.AcceptanceTimeout = &o.cfg.AcceptanceTimeoutSeconds
+	}
+	d.RuleEvaluationMetrics = ruleMetrics(rec.Metrics)
+	o.s.publish(o.ctx, &o.cfg, d, now)
+	if rec.Status == StatusPlacing {
+		o.place(m)
+	}
+}
+
+// matchTickets returns the match's tickets the owner holds, in match order.
+func (o *owner) matchTickets(m *match) []*Ticket {
+	out := make([]*Ticket, 0, len(m.rec.Tickets))
+	for _, id := range m.rec.Tickets {
+		if ts := o.tickets[id]; ts != nil && ts.t.MatchID == m.rec.ID {
+			out = append(out, &ts.t)
+		}
+	}
+	return out
+}
+
+// abort undoes a match that could not be made whole: its tickets search
+// again (or end, if they were stopped meanwhile).
+func (o *owner) abort(m *match) {
+	for _, id := range m.rec.Tickets {
+		ts := o.tickets[id]
+		if ts == nil {
+			continue
+		}
+		switch {
+		case ts.t.MatchID == m.rec.ID:
+			o.backToSearch(ts)
+		case ts.t.Status == StatusSearching && !ts.inPool:
+			o.react(ts)
+			if !ts.inPool && o.tickets[id] != nil && !ts.t.StopRequested {
+				o.pool(ts)
+			}
+		default:
+			o.react(ts)
+		}
+	}
+	o.dropMatch(m)
+}
+
+// backToSearch returns a ticket of a dropped match to the pool, with its
+// original start time (or times it out if that has passed).
+func (o *owner) backToSearch(ts *tstate) {
+	now := o.s.now()
+	if ts.t.StopRequested {
+		o.end(ts, StatusCancelled, "Cancelled", "The matchmaking request was stopped.")
+		return
+	}
+	if !now.Before(ts.t.Deadline) {
+		o.end(ts, StatusTimedOut, "TimedOut", fmt.Sprintf("No match was found within the configuration's request timeout of %d seconds.", o.cfg.RequestTimeoutSeconds))
+		return
+	}
+	matchID := ts.t.MatchID
+	err := o.update(ts, func(t *Ticket) bool {
+		if t.Ended() || t.MatchID != matchID {
+			return false
+		}
+		t.Status, t.MatchID = StatusSearching, ""
+		for i := range t.Players {
+			t.Players[i].Accepted = nil
+			if !t.Backfill {
+				t.Players[i].Team = ""
+			}
+		}
+		return true
+	})
+	if err != nil {
+		if errors.Is(err, errAborted) && o.tickets[ts.t.ID] != nil {
+			o.react(ts)
+		}
+		return
+	}
+	o.pool(ts)
+	if ts.inPool {
+		d := newDetail(EventSearching, []*Ticket{&ts.t}, nil)
+		d.EstimatedWaitMillis = "NOT_AVAILABLE"
+		if est := o.estimate(); est != nil {
+			d.EstimatedWaitMillis = *est * 1000
+		}
+		o.s.publish(o.ctx, &o.cfg, d, now)
+	}
+}
+
+func (o *owner) dropMatch(m *match) {
+	delete(o.matches, m.rec.ID)
+	o.s.unawaitPlacement(m.rec.ID)
+	if m.rev == 0 {
+		return
+	}
+	if err := o.s.cfg.Tickets.Delete(o.ctx, matchKey(m.rec.ID)); err != nil {
+		o.s.log.Debug("could not delete a match record", "match", m.rec.ID, "error", err)
+	}
+}
+
+// acceptance announces new answers to a proposed match and settles it
+// once everyone has accepted or anyone has rejected.
+func (o *owner) acceptance(m *match) {
+	if m.rec.Status != StatusRequiresAcceptance {
+		return
+	}
+	tickets := o.matchTickets(m)
+	all := len(tickets) == len(m.rec.Tickets)
+	rejected, newly := false, false
+	for _, t := range tickets {
+		if t.StopRequested {
+			rejected = true
+		}
+		for _, p := range t.Players {
+			if p.Accepted == nil {
+				all = false
+				continue
+			}
+			if !m.answered[p.PlayerID] {
+				m.answered[p.PlayerID] = true
+				newly = newly || !t.Backfill
+			}
+			if !*p.Accepted {
+				rejected = true
+			}
+		}
+	}
+	now := o.s.now()
+	if newly {
+		d := newDetail(EventAcceptMatch, tickets, nil)
+		d.MatchID = m.rec.ID
+		o.s.publish(o.ctx, &o.cfg, d, now)
+	}
+	switch {
+	case rejected:
+		o.acceptanceFailed(m, AcceptanceRejected)
+	case all:
+		d := newDetail(EventAcceptMatchCompleted, tickets, nil)
+		d.MatchID, d.Acceptance = m.rec.ID, AcceptanceAccepted
+		o.s.publish(o.ctx, &o.cfg, d, now)
+		o.place(m)
+	}
+}
+
+// acceptanceFailed drops a proposed match: tickets whose players all
+// accepted search again, the others are cancelled (as AcceptMatch
+// documents).
+func (o *owner) acceptanceFailed(m *match, why string) {
+	tickets := o.matchTickets(m)
+	d := newDetail(EventAcceptMatchCompleted, tickets, nil)
+	d.MatchID, d.Acceptance = m.rec.ID, why
+	o.s.publish(o.ctx, &o.cfg, d, o.s.now())
+	for _, id := range m.rec.Tickets {
+		ts := o.tickets[id]
+		if ts == nil || ts.t.MatchID != m.rec.ID {
+			continue
+		}
+		allAccepted := !ts.t.StopRequested
+		for _, p := range ts.t.Players {
+			if p.Accepted == nil || !*p.Accepted {
+				allAccepted = false
+			}
+		}
+		switch {
+		case allAccepted:
+			o.backToSearch(ts)
+		case ts.t.StopRequested:
+			o.end(ts, StatusCancelled, "Cancelled", "The matchmaking request was stopped while the match awaited acceptance.")
+		case why == AcceptanceTimedOut:
+			o.end(ts, StatusCancelled, "AcceptanceTimedOut", fmt.Sprintf("Not every player of the ticket accepted the proposed match within %d seconds.", o.cfg.AcceptanceTimeoutSeconds))
+		default:
+			o.end(ts, StatusCancelled, "AcceptanceRejected", "A player of the ticket rejected the proposed match.")
+		}
+	}
+	o.dropMatch(m)
+}
+
+// place moves an accepted (or accept-free) match on: into a placement
+// through the configuration's queue, into its game session for a
+// backfill, or straight to COMPLETED in STANDALONE mode.
+func (o *owner) place(m *match) {
+	if m.rec.Status != StatusPlacing {
+		m.rec.Status = StatusPlacing
+		rev, err := engine.Update(o.ctx, o.s.cfg.Tickets, matchKey(m.rec.ID), m.rec, m.rev)
+		if err != nil {
+			o.s.log.Warn("cannot record a match's acceptance; its tickets search again", "match", m.rec.ID, "error", err)
+			o.abort(m)
+			return
+		}
+		m.rev = rev
+		for _, id := range m.rec.Tickets {
+			ts := o.tickets[id]
+			if ts == nil || ts.t.MatchID != m.rec.ID {
+				continue
+			}
+			// A stop that lands now is honoured when the outcome is known.
+			if err := o.update(ts, func(t *Ticket) bool {
+				if t.Status != StatusRequiresAcceptance || t.MatchID != m.rec.ID {
+					return false
+				}
+				t.Status = StatusPlacing
+				return true
+			}); err != nil && !errors.Is(err, errAborted) {
+				o.s.log.Warn("cannot mark a ticket as placing", "ticket", id, "error", err)
+			}
+		}
+	}
+	switch {
+	case o.cfg.FlexMatchMode == ModeStandalone:
+		o.complete(m, nil, nil)
+	case m.rec.Backfill != "":
+		o.applyBackfill(m)
+	default:
+		o.s.awaitPlacement(m.rec.ID, o)
+		o.startPlacement(m)
+	}
+}
+
+// startPlacement asks the configuration's queues, in order, for a game
+// session. The placement id is the match id, so a new owner that finds the
+// placement started carries on with it rather than starting another.
+func (o *owner) startPlacement(m *match) {
+	tickets := o.matchTickets(m)
+	in := placement.StartInput{
+		PlacementID:               m.rec.ID,
+		MaximumPlayerSessionCount: o.rs.MaxPlayers(),
+		GameProperties:            o.cfg.GameProperties,
+		GameSessionData:           o.cfg.GameSessionData,
+		MatchmakerData:            o.matchmakerData(m, m.rec.AutoBackfillTicket),
+	}
+	for _, t := range tickets {
+		for _, p := range t.Players {
+			in.DesiredPlayers = append(in.DesiredPlayers, placement.DesiredPlayer{PlayerID: p.PlayerID})
+			for loc, ms := range p.LatencyInMs {
+				in.PlayerLatencies = append(in.PlayerLatencies, placement.PlayerLatency{PlayerID: p.PlayerID, Location: loc, LatencyMs: float32(ms)})
+			}
+		}
+	}
+	var problems []string
+	for _, q := range o.cfg.GameSessionQueueARNs {
+		in.Queue = q
+		_, err := o.s.cfg.Placements.StartPlacement(o.ctx, in)
+		if err == nil {
+			return
+		}
+		if pl, perr := o.s.cfg.Placements.Placement(o.ctx, m.rec.ID); perr == nil {
+			// Started before (by this owner before a restart, or a lost
+			// answer): its outcome comes through the listener, or is here.
+			if pl.Ended() {
+				o.outcome(pl)
+			}
+			return
+		}
+		problems = append(problems, err.Error())
+	}
+	o.failMatch(m, "UNEXPECTED_ERROR", fmt.Sprintf("No game session queue of configuration %s could take the match's placement: %v", o.name, problems))
+}
+
+// outcome settles a match whose placement ended.
+func (o *owner) outcome(pl placement.Placement) {
+	m := o.matches[pl.ID]
+	if m == nil || m.rec.Status != StatusPlacing {
+		return
+	}
+	switch pl.Status {
+	case placement.StatusFulfilled:
+		conn := &ConnectionInfo{GameSessionARN: pl.GameSessionARN, IPAddress: pl.IPAddress, DNSName: pl.DNSName, Port: pl.Port}
+		sessions := make(map[string]string, len(pl.PlacedPlayers))
+		for _, p := range pl.PlacedPlayers {
+			sessions[p.PlayerID] = p.PlayerSessionID
+		}
+		o.complete(m, conn, sessions)
+		if m.rec.AutoBackfillTicket != "" {
+			o.autoBackfill(m, pl.GameSessionARN, m.rec.AutoBackfillTicket, pl.Location)
+		}
+	case placement.StatusFailed:
+		o.failMatch(m, "UNEXPECTED_ERROR", fmt.Sprintf("The match's game session placement %s failed.", pl.ID))
+	default:
+		// Cancelled (StopMatchmaking, or someone stopped the placement)
+		// or timed out for want of capacity: stopped tickets end, the
+		// others search again while their request timeout lasts.
+		for _, id := range m.rec.Tickets {
+			if ts := o.tickets[id]; ts != nil && ts.t.MatchID == m.rec.ID {
+				o.backToSearch(ts)
+			}
+		}
+		o.dropMatch(m)
+	}
+}
+
+// failMatch ends every ticket of a match as FAILED.
+func (o *owner) failMatch(m *match, reason, message string) {
+	for _, id := range m.rec.Tickets {
+		if ts := o.tickets[id]; ts != nil && ts.t.MatchID == m.rec.ID {
+			o.end(ts, StatusFailed, reason, message)
+		}
+	}
+	o.dropMatch(m)
+}
+
+// stopPlacing stops the placement of a match one of whose tickets was
+// stopped. If the placement has gone too far to stop, the match completes.
+func (o *owner) stopPlacing(m *match) {
+	if m.stopAsked || m.rec.Backfill != "" {
+		return
+	}
+	m.stopAsked = true
+	if _, err := o.s.cfg.Placements.StopPlacement(o.ctx, m.rec.ID); err != nil {
+		o.s.log.Info("a stopped ticket's placement could not be stopped; the match completes", "match", m.rec.ID, "error", err)
+	}
+}
+
+// complete ends a match's tickets as COMPLETED and reports the match.
+// conn is the game session (nil in STANDALONE mode); sessions maps player
+// ids to their player session ids.
+func (o *owner) complete(m *match, conn *ConnectionInfo, sessions map[string]string) {
+	now := o.s.now()
+	var done []*Ticket
+	for _, id := range m.rec.Tickets {
+		ts := o.tickets[id]
+		if ts == nil || ts.t.MatchID != m.rec.ID {
+			continue
+		}
+		err := o.update(ts, func(t *Ticket) bool {
+			if t.Ended() || t.MatchID != m.rec.ID {
+				return false
+			}
+			t.Status, t.EndTime, t.StopRequested = StatusCompleted, now, false
+			t.StatusReason, t.StatusMessage = "", ""
+			if conn != nil {
+				ci := *conn
+				ci.Players = nil
+				for i := range t.Players {
+					if psid := sessions[t.Players[i].PlayerID]; psid != "" {
+						t.Players[i].PlayerSessionID = psid
+						ci.Players = append(ci.Players, MatchedPlayer{PlayerID: t.Players[i].PlayerID, PlayerSessionID: psid})
+					}
+				}
+				if !t.Backfill {
+					t.ConnectionInfo = &ci
+				}
+			}
+			return true
+		})
+		if err != nil {
+			o.s.log.Warn("cannot complete a ticket", "ticket", id, "error", err)
+			continue
+		}
+		t := ts.t
+		done = append(done, &t)
+		o.s.metrics.ticketEnded(&t)
+		o.forget(ts)
+	}
+	d := newDetail(EventSucceeded, done, conn)
+	d.MatchID = m.rec.ID
+	o.s.publish(o.ctx, &o.cfg, d, now)
+	o.dropMatch(m)
+}
