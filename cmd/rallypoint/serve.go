@@ -46,6 +46,8 @@ type serveOptions struct {
 	heartbeat    time.Duration
 	retention    time.Duration
 	plRetention  time.Duration
+	tkRetention  time.Duration
+	mmInterval   time.Duration
 	pingBeacon   string
 }
 
@@ -110,6 +112,8 @@ func bindServeFlags(f *pflag.FlagSet, o *serveOptions) {
 	f.DurationVar(&o.activation, "activation-timeout", 600*time.Second, "how long a new game session may stay ACTIVATING before it and its process are ended")
 	f.DurationVar(&o.retention, "session-retention", 30*24*time.Hour, "how long ended game sessions and their player sessions stay readable")
 	f.DurationVar(&o.plRetention, "placement-retention", time.Hour, "how long ended game session placements stay readable (DescribeGameSessionPlacement); their events stay on the stream for 7 days")
+	f.DurationVar(&o.tkRetention, "ticket-retention", time.Hour, "how long ended matchmaking tickets stay readable (DescribeMatchmaking); their events stay on the stream for 7 days")
+	f.DurationVar(&o.mmInterval, "matchmaking-interval", time.Second, "time between two matchmaking cycles of a configuration: tickets that arrive in between are matched together")
 	f.StringVar(&o.pingBeacon, "ping-beacon", "", "also serve a UDP ping beacon at host:port (e.g. 0.0.0.0:7770), for the locations that declare it with the rallypoint:ping-beacon tag")
 	f.DurationVar(&o.heartbeat, "heartbeat-timeout", 3*time.Minute, "how long a game server process may go without a heartbeat before it is ended (the SDKs beat every 50-70s)")
 }
@@ -248,6 +252,8 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, o serveOptions) err
 		HeartbeatTimeout:    o.heartbeat,
 		SessionRetention:    o.retention,
 		PlacementRetention:  o.plRetention,
+		TicketRetention:     o.tkRetention,
+		MatchmakingInterval: o.mmInterval,
 		ShutdownTimeout:     o.drainTimeout,
 		PingBeacon:          o.pingBeacon,
 		Logger:              log,

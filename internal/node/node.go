@@ -26,6 +26,7 @@ import (
 	"github.com/rallypoint/rallypoint/internal/engine"
 	"github.com/rallypoint/rallypoint/internal/events"
 	"github.com/rallypoint/rallypoint/internal/fleet"
+	"github.com/rallypoint/rallypoint/internal/matchmaking"
 	"github.com/rallypoint/rallypoint/internal/placement"
 	"github.com/rallypoint/rallypoint/internal/serversdk"
 	"github.com/rallypoint/rallypoint/internal/sigv4"
@@ -61,6 +62,12 @@ type Config struct {
 	// PlacementRetention is how long ended placements stay readable; zero
 	// means an hour.
 	PlacementRetention time.Duration
+	// TicketRetention is how long ended matchmaking tickets stay readable;
+	// zero means an hour.
+	TicketRetention time.Duration
+	// MatchmakingInterval is the time between two matchmaking cycles of a
+	// configuration; zero means a second.
+	MatchmakingInterval time.Duration
 	// ShutdownTimeout bounds how long in-flight requests may take to finish
 	// on shutdown. Zero means 10 s.
 	ShutdownTimeout time.Duration
@@ -82,6 +89,7 @@ type Node struct {
 	engine   *engine.Engine
 	fleets   *fleet.Service
 	places   *placement.Service
+	matches  *matchmaking.Service
 	targets  *events.Targets
 	deliver  *events.Deliverer
 	sdk      *serversdk.Server
@@ -224,7 +232,32 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("start placement service: %w", err)
 	}
 	placement.NewMetrics(reg, n.places)
-	n.sdk, err = serversdk.New(serversdk.Config{Fleets: n.fleets, Router: router, Metrics: serversdk.NewMetrics(reg), Logger: cfg.Logger})
+	n.matches, err = matchmaking.New(matchmaking.Config{
+		Config:        n.engine.Bucket(engine.BucketConfig),
+		Tickets:       n.engine.Bucket(engine.BucketTickets),
+		Fleets:        n.fleets,
+		Placements:    n.places,
+		Targets:       n.targets,
+		Leases:        n.engine.Leases(),
+		Events:        events.NewPublisher(n.engine.JetStream()),
+		Region:        cfg.Region,
+		CycleInterval: cfg.MatchmakingInterval,
+		Retention:     cfg.TicketRetention,
+		Logger:        cfg.Logger,
+	})
+	if err != nil {
+		n.engine.Close()
+		n.closeListeners()
+		return nil, fmt.Errorf("start matchmaking service: %w", err)
+	}
+	matchmaking.NewMetrics(reg, n.matches)
+	n.sdk, err = serversdk.New(serversdk.Config{
+		Fleets:   n.fleets,
+		Router:   router,
+		Backfill: matchmaking.ServerBackfill{S: n.matches},
+		Metrics:  serversdk.NewMetrics(reg),
+		Logger:   cfg.Logger,
+	})
 	if err != nil {
 		n.engine.Close()
 		n.closeListeners()
@@ -239,6 +272,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		Insecure:    cfg.InsecureDev,
 		Fleets:      n.fleets,
 		Placements:  n.places,
+		Matchmaking: n.matches,
 		Targets:     n.targets,
 		Metrics:     api.NewMetrics(reg),
 		Logger:      cfg.Logger,
@@ -287,6 +321,13 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		defer n.wg.Done()
 		if err := n.places.Run(runCtx); err != nil {
 			n.log.Error("placement stopped", "error", err)
+		}
+	}()
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		if err := n.matches.Run(runCtx); err != nil {
+			n.log.Error("matchmaking stopped", "error", err)
 		}
 	}()
 	n.wg.Add(1)
@@ -470,6 +511,9 @@ func (n *Node) NATSURL() string { return n.engine.ClientURL() }
 
 // Targets is the node's store of notification targets.
 func (n *Node) Targets() *events.Targets { return n.targets }
+
+// Matchmaking is the node's matchmaking service.
+func (n *Node) Matchmaking() *matchmaking.Service { return n.matches }
 
 // Placements is the node's queue and placement service.
 func (n *Node) Placements() *placement.Service { return n.places }
