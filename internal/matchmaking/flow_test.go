@@ -44,6 +44,7 @@ type stage struct {
 	fleet   string
 	queue   string
 	servers map[string][]*testworld.GameServer // by location
+	started int                                // tickets started, for unique ids
 }
 
 func newStage(t *testing.T, perLocation int) *stage {
@@ -109,8 +110,9 @@ func player(id string, skill float64, latency map[string]int32) types.Player {
 func (s *stage) start(config string, players ...types.Player) []string {
 	s.T.Helper()
 	var ids []string
-	for i, p := range players {
-		id := fmt.Sprintf("%s-t%d-%s", config, i, aws.ToString(p.PlayerId))
+	for _, p := range players {
+		s.started++
+		id := fmt.Sprintf("%s-t%d-%s", config, s.started, aws.ToString(p.PlayerId))
 		out, err := s.C.StartMatchmaking(context.Background(), &gamelift.StartMatchmakingInput{
 			TicketId: aws.String(id), ConfigurationName: aws.String(config), Players: []types.Player{p},
 		})
