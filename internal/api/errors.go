@@ -7,6 +7,7 @@ import (
 
 	"github.com/rallypoint/rallypoint/internal/events"
 	"github.com/rallypoint/rallypoint/internal/fleet"
+	"github.com/rallypoint/rallypoint/internal/matchmaking"
 	"github.com/rallypoint/rallypoint/internal/placement"
 	"github.com/rallypoint/rallypoint/internal/sigv4"
 )
@@ -72,6 +73,13 @@ var domainCodes = []struct {
 	{events.ErrNotFound, CodeNotFound},
 	{events.ErrInvalidRequest, CodeInvalidRequest},
 	{events.ErrConflict, CodeConflict},
+	{matchmaking.ErrNotFound, CodeNotFound},
+	{matchmaking.ErrInvalidRequest, CodeInvalidRequest},
+	{matchmaking.ErrConflict, CodeConflict},
+	// A request the ticket's state does not allow, such as AcceptMatch on
+	// a ticket that is not REQUIRES_ACCEPTANCE: GameLift's AcceptMatch
+	// declares only InvalidRequestException and NotFoundException for it.
+	{matchmaking.ErrUnsupported, CodeInvalidRequest},
 }
 
 // toError converts whatever a handler returned into the error response.

@@ -21,6 +21,7 @@ import (
 	"github.com/rallypoint/rallypoint/internal/engine/enginetest"
 	"github.com/rallypoint/rallypoint/internal/events"
 	"github.com/rallypoint/rallypoint/internal/fleet"
+	"github.com/rallypoint/rallypoint/internal/matchmaking"
 	"github.com/rallypoint/rallypoint/internal/placement"
 )
 
@@ -70,6 +71,15 @@ var fuzzInputs = []fuzzInput{
 	{"UpdateGameSessionQueue", decodeOnly[UpdateGameSessionQueueInput](), reflect.TypeFor[UpdateGameSessionQueueInput]()},
 	{"StartGameSessionPlacement", decodeOnly[StartGameSessionPlacementInput](), reflect.TypeFor[StartGameSessionPlacementInput]()},
 	{"CreateNotificationTarget", decodeOnly[CreateNotificationTargetInput](), reflect.TypeFor[CreateNotificationTargetInput]()},
+	{"CreateMatchmakingRuleSet", decodeOnly[CreateMatchmakingRuleSetInput](), reflect.TypeFor[CreateMatchmakingRuleSetInput]()},
+	{"DescribeMatchmakingRuleSets", decodeOnly[DescribeMatchmakingRuleSetsInput](), reflect.TypeFor[DescribeMatchmakingRuleSetsInput]()},
+	{"CreateMatchmakingConfiguration", decodeOnly[CreateMatchmakingConfigurationInput](), reflect.TypeFor[CreateMatchmakingConfigurationInput]()},
+	{"UpdateMatchmakingConfiguration", decodeOnly[UpdateMatchmakingConfigurationInput](), reflect.TypeFor[UpdateMatchmakingConfigurationInput]()},
+	{"DescribeMatchmakingConfigurations", decodeOnly[DescribeMatchmakingConfigurationsInput](), reflect.TypeFor[DescribeMatchmakingConfigurationsInput]()},
+	{"StartMatchmaking", decodeOnly[StartMatchmakingInput](), reflect.TypeFor[StartMatchmakingInput]()},
+	{"StartMatchBackfill", decodeOnly[StartMatchBackfillInput](), reflect.TypeFor[StartMatchBackfillInput]()},
+	{"DescribeMatchmaking", decodeOnly[DescribeMatchmakingInput](), reflect.TypeFor[DescribeMatchmakingInput]()},
+	{"AcceptMatch", decodeOnly[AcceptMatchInput](), reflect.TypeFor[AcceptMatchInput]()},
 }
 
 // Placeholders of the same length as the ids a node generates: the
@@ -157,8 +167,27 @@ var fuzzSeeds = []struct {
 	{"DescribeGameSessionQueues", map[string]any{"Names": []any{"main", "arn:rallypoint:gamelift:local::gamesessionqueue/main"}, "Limit": 1}},
 	{"CreateNotificationTarget", map[string]any{"Name": "hook", "Endpoint": "http://127.0.0.1:1/events", "Secret": "0123456789abcdef"}},
 	{"DescribeNotificationTargets", map[string]any{}},
+	// Matchmaking, while the queue "main" exists.
+	{"ValidateMatchmakingRuleSet", map[string]any{"RuleSetBody": fuzzRuleSet}},
+	{"CreateMatchmakingRuleSet", map[string]any{"Name": "duel", "RuleSetBody": fuzzRuleSet, "Tags": []any{map[string]any{"Key": "k", "Value": "v"}}}},
+	{"DescribeMatchmakingRuleSets", map[string]any{"Names": []any{"duel", "arn:rallypoint:gamelift:local::matchmakingruleset/duel"}, "Limit": 1}},
+	{"CreateMatchmakingConfiguration", map[string]any{"Name": "duel-ranked", "RuleSetName": "duel", "RequestTimeoutSeconds": 60, "AcceptanceRequired": true,
+		"AcceptanceTimeoutSeconds": 20, "GameSessionQueueArns": []any{"main"}, "AdditionalPlayerCount": 1, "BackfillMode": "AUTOMATIC", "FlexMatchMode": "WITH_QUEUE",
+		"GameProperties": []any{map[string]any{"Key": "mode", "Value": "duel"}}, "GameSessionData": "d", "CustomEventData": "c", "Description": "d"}},
+	{"UpdateMatchmakingConfiguration", map[string]any{"Name": "duel-ranked", "FlexMatchMode": "STANDALONE", "GameSessionQueueArns": []any{}, "BackfillMode": "MANUAL", "GameProperties": []any{}}},
+	{"DescribeMatchmakingConfigurations", map[string]any{"Names": []any{"duel-ranked"}, "RuleSetName": "duel", "Limit": 5}},
+	{"DeleteMatchmakingConfiguration", map[string]any{"Name": "arn:rallypoint:gamelift:local::matchmakingconfiguration/duel-ranked"}},
+	{"DeleteMatchmakingRuleSet", map[string]any{"Name": "duel"}},
 	{"DeleteGameSessionQueue", map[string]any{"Name": "main"}},
 }
+
+// fuzzRuleSet is a small valid rule set: two teams of one to three, with
+// an expansion.
+const fuzzRuleSet = `{"ruleLanguageVersion":"1.0","playerAttributes":[{"name":"skill","type":"number","default":10}],` +
+	`"teams":[{"name":"red","minPlayers":2,"maxPlayers":3},{"name":"blue","minPlayers":2,"maxPlayers":3}],` +
+	`"rules":[{"name":"Close","type":"distance","measurements":["avg(teams[*].players.attributes[skill])"],` +
+	`"referenceValue":"avg(flatten(teams[*].players.attributes[skill]))","maxDistance":10}],` +
+	`"expansions":[{"target":"rules[Close].maxDistance","steps":[{"waitTimeSeconds":10,"value":20}]}]}`
 
 // codecFor is the codec a fuzz argument picks.
 func codecFor(useCBOR bool) codec {
@@ -460,7 +489,17 @@ func newFuzzServer(f testing.TB) *fuzzServer {
 	if err != nil {
 		f.Fatal(err)
 	}
-	s, err := New(Config{Insecure: true, Fleets: fleets, Placements: places, Targets: targets})
+	mm, err := matchmaking.New(matchmaking.Config{
+		Config:     e.Bucket(engine.BucketConfig),
+		Tickets:    e.Bucket(engine.BucketTickets),
+		Fleets:     fleets,
+		Placements: places,
+		Targets:    targets,
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	s, err := New(Config{Insecure: true, Fleets: fleets, Placements: places, Targets: targets, Matchmaking: mm})
 	if err != nil {
 		f.Fatal(err)
 	}

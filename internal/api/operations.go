@@ -51,6 +51,22 @@ func (s *Server) operations() map[string]operation {
 		"StartGameSessionPlacement":    op(s.startGameSessionPlacement),
 		"DescribeGameSessionPlacement": op(s.describeGameSessionPlacement),
 		"StopGameSessionPlacement":     op(s.stopGameSessionPlacement),
+		// Matchmaking: rule sets, configurations, tickets and backfill.
+		// GameLift has no StopMatchBackfill: StopMatchmaking stops
+		// backfill tickets too.
+		"CreateMatchmakingRuleSet":          op(s.createMatchmakingRuleSet),
+		"ValidateMatchmakingRuleSet":        op(s.validateMatchmakingRuleSet),
+		"DescribeMatchmakingRuleSets":       op(s.describeMatchmakingRuleSets),
+		"DeleteMatchmakingRuleSet":          op(s.deleteMatchmakingRuleSet),
+		"CreateMatchmakingConfiguration":    op(s.createMatchmakingConfiguration),
+		"DescribeMatchmakingConfigurations": op(s.describeMatchmakingConfigurations),
+		"UpdateMatchmakingConfiguration":    op(s.updateMatchmakingConfiguration),
+		"DeleteMatchmakingConfiguration":    op(s.deleteMatchmakingConfiguration),
+		"StartMatchmaking":                  op(s.startMatchmaking),
+		"DescribeMatchmaking":               op(s.describeMatchmaking),
+		"StopMatchmaking":                   op(s.stopMatchmaking),
+		"AcceptMatch":                       op(s.acceptMatch),
+		"StartMatchBackfill":                op(s.startMatchBackfill),
 		// rallypoint extensions: notification targets (webhooks that
 		// stand in for the SNS topics of NotificationTarget ARNs).
 		"CreateNotificationTarget":    op(s.createNotificationTarget),

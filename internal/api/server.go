@@ -14,6 +14,7 @@ import (
 
 	"github.com/rallypoint/rallypoint/internal/events"
 	"github.com/rallypoint/rallypoint/internal/fleet"
+	"github.com/rallypoint/rallypoint/internal/matchmaking"
 	"github.com/rallypoint/rallypoint/internal/placement"
 	"github.com/rallypoint/rallypoint/internal/sigv4"
 )
@@ -39,6 +40,9 @@ type Config struct {
 	// Targets stores notification targets (a rallypoint extension); nil
 	// leaves their operations out.
 	Targets *events.Targets
+	// Matchmaking serves rule sets, matchmaking configurations and
+	// tickets; nil leaves their operations out.
+	Matchmaking *matchmaking.Service
 	// MaxBodyBytes bounds request bodies; zero means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// Metrics records per-operation counts and latencies; nil records
@@ -88,6 +92,9 @@ func New(cfg Config) (*Server, error) {
 	s.ops = s.operations()
 	if cfg.Targets == nil {
 		dropNotificationTargetOps(s.ops)
+	}
+	if cfg.Matchmaking == nil {
+		dropMatchmakingOps(s.ops)
 	}
 	return s, nil
 }
