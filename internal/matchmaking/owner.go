@@ -34,6 +34,9 @@ type matchRecord struct {
 	// AutoBackfillTicket names the backfill ticket an AUTOMATIC
 	// configuration starts for the match's game session.
 	AutoBackfillTicket string `json:"autoBackfillTicket,omitempty"`
+	// Announced lists the players whose answers AcceptMatch events have
+	// reported, so that a new owner does not report them again.
+	Announced []string `json:"announced,omitempty"`
 }
 
 type match struct {
@@ -72,6 +75,9 @@ type owner struct {
 	tickets   map[string]*tstate
 	matches   map[string]*match
 	nextCycle time.Time
+	// ready is set once the tickets and matches a previous owner left have
+	// all been read: before that, a match's tickets may be half known.
+	ready bool
 	// waitAvg is a moving average of the time tickets took to be
 	// matched, for EstimatedWaitTime; waitN counts the matches in it.
 	waitAvg time.Duration
@@ -132,6 +138,7 @@ func (o *owner) run() {
 		}
 	}
 	o.drain()
+	o.ready = true
 	o.recoverMatches()
 	timer := time.NewTimer(o.s.cfg.CycleInterval)
 	defer timer.Stop()
@@ -202,7 +209,11 @@ func (o *owner) loadMatches() error {
 		if err != nil {
 			continue
 		}
-		o.matches[r.ID] = &match{rec: r, rev: rev, answered: map[string]bool{}}
+		m := &match{rec: r, rev: rev, answered: map[string]bool{}}
+		for _, pid := range r.Announced {
+			m.answered[pid] = true
+		}
+		o.matches[r.ID] = m
 	}
 	return nil
 }
@@ -278,8 +289,8 @@ func (o *owner) react(ts *tstate) {
 		}
 	case StatusRequiresAcceptance, StatusPlacing:
 		m := o.matches[t.MatchID]
-		if m == nil {
-			return // recoverMatches sends it back to searching
+		if m == nil || !o.ready {
+			return // recoverMatches carries it on, or sends it back to searching
 		}
 		if m.rec.Status == StatusRequiresAcceptance {
 			o.acceptance(m)
@@ -667,6 +678,7 @@ func (o *owner) acceptance(m *match) {
 			}
 			if !m.answered[p.PlayerID] {
 				m.answered[p.PlayerID] = true
+				m.rec.Announced = append(m.rec.Announced, p.PlayerID)
 				newly = newly || !t.Backfill
 			}
 			if !*p.Accepted {
@@ -679,6 +691,11 @@ func (o *owner) acceptance(m *match) {
 		d := newDetail(EventAcceptMatch, tickets, nil)
 		d.MatchID = m.rec.ID
 		o.s.publish(o.ctx, &o.cfg, d, now)
+		if rev, err := engine.Update(o.ctx, o.s.cfg.Tickets, matchKey(m.rec.ID), m.rec, m.rev); err == nil {
+			m.rev = rev
+		} else {
+			o.s.log.Warn("cannot record which acceptances were announced; a new owner may announce them again", "match", m.rec.ID, "error", err)
+		}
 	}
 	switch {
 	case rejected:

@@ -273,3 +273,35 @@ func Logger() *slog.Logger {
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
+
+// Join starts another node that shares the world's engine, and returns it
+// with a client pointed at it. It stops when the test ends.
+func (w *World) Join(id string) (*node.Node, *gamelift.Client) {
+	w.T.Helper()
+	cfg := node.Config{
+		DataDir:     w.T.TempDir(),
+		Listen:      "127.0.0.1:0",
+		AdminListen: "127.0.0.1:0",
+		NATSURL:     w.N.NATSURL(),
+		NodeID:      id,
+		AccessKeys:  []sigv4.Credentials{Key},
+		Logger:      Logger(),
+	}
+	if w.Tune != nil {
+		w.Tune(&cfg)
+		cfg.NATSURL, cfg.NodeID, cfg.DataDir = w.N.NATSURL(), id, w.T.TempDir()
+		cfg.Listen, cfg.AdminListen, cfg.NATSListen = "127.0.0.1:0", "127.0.0.1:0", ""
+	}
+	n, err := node.Start(context.Background(), cfg)
+	if err != nil {
+		w.T.Fatalf("start node %s: %v", id, err)
+	}
+	w.T.Cleanup(func() { _ = n.Shutdown(context.Background()) })
+	c := gamelift.New(gamelift.Options{
+		Region:           "local",
+		BaseEndpoint:     aws.String("http://" + n.AdminAddr()),
+		Credentials:      credentials.NewStaticCredentialsProvider(Key.AccessKeyID, Key.SecretAccessKey, ""),
+		RetryMaxAttempts: 1,
+	})
+	return n, c
+}
