@@ -3,12 +3,14 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/gamelift"
@@ -954,5 +956,122 @@ func TestAWSCLIMatchmaking(t *testing.T) {
 	}
 	if l := cli.ok("describe-matchmaking-rule-sets"); len(l["RuleSets"].([]any)) != 0 {
 		t.Errorf("after delete: %v", l)
+	}
+}
+
+// ruleSetKinds declares an attribute of each type, for tickets that carry
+// every kind of value.
+const ruleSetKinds = `{"ruleLanguageVersion": "1.0",
+  "playerAttributes": [{"name": "skill", "type": "number"}, {"name": "role", "type": "string"},
+    {"name": "maps", "type": "string_list"}, {"name": "weights", "type": "string_number_map"}],
+  "teams": [{"name": "all", "minPlayers": 4, "maxPlayers": 4}]}`
+
+// playersString renders a ticket's players with every member, in a fixed
+// order.
+func playersString(ps []types.Player) string {
+	var b strings.Builder
+	for _, p := range ps {
+		fmt.Fprintf(&b, "[%s team=%s", aws.ToString(p.PlayerId), aws.ToString(p.Team))
+		for _, k := range slices.Sorted(maps.Keys(p.PlayerAttributes)) {
+			v := p.PlayerAttributes[k]
+			fmt.Fprintf(&b, " %s=S:%s/N:%s/SL:%v/SDM:%v", k, ptrString(v.S), ptrString(v.N), v.SL, v.SDM)
+		}
+		for _, k := range slices.Sorted(maps.Keys(p.LatencyInMs)) {
+			fmt.Fprintf(&b, " %s:%dms", k, p.LatencyInMs[k])
+		}
+		b.WriteString("]")
+	}
+	return b.String()
+}
+
+// TestMatchmakingTicketMembers: a ticket's players come back as they were
+// sent, every kind of attribute value and latency included, through the
+// SDK (RPC v2 CBOR) and in AWS JSON 1.1 alike.
+func TestMatchmakingTicketMembers(t *testing.T) {
+	n := startNode(t, "")
+	c := n.sdk()
+	ctx := context.Background()
+	if _, err := c.CreateMatchmakingRuleSet(ctx, &gamelift.CreateMatchmakingRuleSetInput{Name: aws.String("kinds"), RuleSetBody: aws.String(ruleSetKinds)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateMatchmakingConfiguration(ctx, &gamelift.CreateMatchmakingConfigurationInput{
+		Name: aws.String("kinds"), RuleSetName: aws.String("kinds"), RequestTimeoutSeconds: aws.Int32(600),
+		AcceptanceRequired: aws.Bool(false), FlexMatchMode: types.FlexMatchModeStandalone,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	party := []types.Player{{
+		PlayerId: aws.String("ana"),
+		PlayerAttributes: map[string]types.AttributeValue{
+			"skill": {N: aws.Float64(23.5)}, "role": {S: aws.String("medic")},
+			"maps": {SL: []string{"ruins", "swamp"}}, "weights": {SDM: map[string]float64{"ruins": 0.75, "swamp": 2}},
+		},
+		LatencyInMs: map[string]int32{"custom-eu-west": 40, "custom-us-east": 95},
+	}, {
+		PlayerId:         aws.String("ben"),
+		PlayerAttributes: map[string]types.AttributeValue{"skill": {N: aws.Float64(-1)}, "role": {S: aws.String("tank")}, "maps": {SL: []string{"ruins"}}, "weights": {SDM: map[string]float64{"swamp": 1}}},
+		LatencyInMs:      map[string]int32{"custom-eu-west": 1},
+	}}
+	want := "[ana team= maps=S:nil/N:nil/SL:[ruins swamp]/SDM:map[] role=S:medic/N:nil/SL:[]/SDM:map[] skill=S:nil/N:23.5/SL:[]/SDM:map[]" +
+		" weights=S:nil/N:nil/SL:[]/SDM:map[ruins:0.75 swamp:2] custom-eu-west:40ms custom-us-east:95ms]" +
+		"[ben team= maps=S:nil/N:nil/SL:[ruins]/SDM:map[] role=S:tank/N:nil/SL:[]/SDM:map[] skill=S:nil/N:-1/SL:[]/SDM:map[] weights=S:nil/N:nil/SL:[]/SDM:map[swamp:1] custom-eu-west:1ms]"
+
+	started, err := c.StartMatchmaking(ctx, &gamelift.StartMatchmakingInput{TicketId: aws.String("party.1"), ConfigurationName: aws.String(configARNPrefix + "kinds"), Players: party})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk := started.MatchmakingTicket
+	if aws.ToString(tk.TicketId) != "party.1" || aws.ToString(tk.ConfigurationName) != "kinds" || aws.ToString(tk.ConfigurationArn) != configARNPrefix+"kinds" ||
+		tk.StartTime == nil || tk.EndTime != nil || tk.GameSessionConnectionInfo != nil {
+		t.Errorf("started %+v", tk)
+	}
+	if tk.Status != types.MatchmakingConfigurationStatusQueued && tk.Status != types.MatchmakingConfigurationStatusSearching {
+		t.Errorf("a new ticket is %s", tk.Status)
+	}
+	if got := playersString(tk.Players); got != want {
+		t.Errorf("started players:\n got %s\nwant %s", got, want)
+	}
+	described, err := c.DescribeMatchmaking(ctx, &gamelift.DescribeMatchmakingInput{TicketIds: []string{"party.1", "nowhere"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(described.TicketList) != 1 || playersString(described.TicketList[0].Players) != want {
+		t.Fatalf("described %+v", described.TicketList)
+	}
+	// The same ticket in AWS JSON 1.1: numbers as JSON numbers, lists and
+	// maps as JSON arrays and objects.
+	resp := n.call(t, protoJSON, "DescribeMatchmaking", map[string]any{"TicketIds": []any{"party.1"}})
+	wantJSON(t, resp.Body, "TicketList.0.Players.0.PlayerAttributes", map[string]any{
+		"skill": map[string]any{"N": 23.5}, "role": map[string]any{"S": "medic"},
+		"maps": map[string]any{"SL": []any{"ruins", "swamp"}}, "weights": map[string]any{"SDM": map[string]any{"ruins": 0.75, "swamp": float64(2)}},
+	})
+	wantJSON(t, resp.Body, "TicketList.0.Players.0.LatencyInMs", map[string]any{"custom-eu-west": float64(40), "custom-us-east": float64(95)})
+
+	// Nothing to accept while the ticket is searching: GameLift's
+	// AcceptMatch answers InvalidRequestException.
+	_, err = c.AcceptMatch(ctx, &gamelift.AcceptMatchInput{TicketId: aws.String("party.1"), PlayerIds: []string{"ana"}, AcceptanceType: types.AcceptanceTypeAccept})
+	wantAPIError[*types.InvalidRequestException](t, err)
+	_, err = c.AcceptMatch(ctx, &gamelift.AcceptMatchInput{TicketId: aws.String("nowhere"), PlayerIds: []string{"ana"}, AcceptanceType: types.AcceptanceTypeAccept})
+	wantAPIError[*types.NotFoundException](t, err)
+
+	if _, err := c.StopMatchmaking(ctx, &gamelift.StopMatchmakingInput{TicketId: aws.String("party.1")}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		out, err := c.DescribeMatchmaking(ctx, &gamelift.DescribeMatchmakingInput{TicketIds: []string{"party.1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tk := out.TicketList[0]; tk.Status == types.MatchmakingConfigurationStatusCancelled {
+			if tk.EndTime == nil || playersString(tk.Players) != want {
+				t.Errorf("cancelled %+v", tk)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("ticket still %s after StopMatchmaking", out.TicketList[0].Status)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
