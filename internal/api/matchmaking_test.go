@@ -833,6 +833,11 @@ func TestMatchmakingOperationsNeedTheService(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, op := range control.Operations() {
+		if strings.Contains(op, "Match") {
+			t.Errorf("answers %s without a matchmaking service", op)
+		}
+	}
 	srv := httptest.NewServer(control)
 	t.Cleanup(srv.Close)
 	for _, p := range protocols {
