@@ -452,7 +452,9 @@ func release(it jetstream.MessagesContext) {
 // for another target), redelivered later otherwise.
 func (d *Deliverer) handle(ctx context.Context, l *targetLoop, msg jetstream.Msg) {
 	tg := l.target.Load()
-	if msg.Headers().Get(HeaderNotificationTarget) != tg.ARN {
+	// A queue stores its NotificationTarget as given, so a target may be
+	// named by its name as well as by its ARN.
+	if h := msg.Headers().Get(HeaderNotificationTarget); h != tg.ARN && h != tg.Name {
 		d.ack(ctx, tg, msg, "")
 		return
 	}

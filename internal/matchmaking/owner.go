@@ -172,7 +172,7 @@ func (o *owner) loadConfig() error {
 	if err != nil {
 		return fmt.Errorf("read rule set %s of configuration %s: %w", c.RuleSetName, o.name, err)
 	}
-	rebuild := o.mm == nil || rsRec.Body != o.rsBody || c.AdditionalPlayerCount != o.cfg.AdditionalPlayerCount
+	rebuild := o.mm == nil || rsRec.Body != o.rsBody || c.additionalPlayers() != o.cfg.additionalPlayers()
 	o.cfg = c
 	if !rebuild {
 		return nil
@@ -181,7 +181,7 @@ func (o *owner) loadConfig() error {
 	if err != nil {
 		return fmt.Errorf("parse rule set %s: %w", c.RuleSetName, err)
 	}
-	mm, err := flexmatch.New(flexmatch.Config{RuleSet: rs, AdditionalPlayerCount: c.AdditionalPlayerCount, Seed: rand.Uint64()})
+	mm, err := flexmatch.New(flexmatch.Config{RuleSet: rs, AdditionalPlayerCount: c.additionalPlayers(), Seed: rand.Uint64()})
 	if err != nil {
 		return fmt.Errorf("matchmaker for configuration %s: %w", c.Name, err)
 	}

@@ -75,14 +75,14 @@ func (s *Service) matchmakerFor(ctx context.Context, c Configuration) (*flexmatc
 	s.check.mu.Lock()
 	ch, ok := s.check.by[c.Name]
 	s.check.mu.Unlock()
-	if ok && ch.body == rsRec.Body && ch.additional == c.AdditionalPlayerCount {
+	if ok && ch.body == rsRec.Body && ch.additional == c.additionalPlayers() {
 		return ch.rs, ch.mm, nil
 	}
 	rs, err := flexmatch.ParseRuleSet([]byte(rsRec.Body))
 	if err != nil {
 		return nil, nil, fmt.Errorf("parse stored rule set %s: %w", c.RuleSetName, err)
 	}
-	mm, err := flexmatch.New(flexmatch.Config{RuleSet: rs, AdditionalPlayerCount: c.AdditionalPlayerCount})
+	mm, err := flexmatch.New(flexmatch.Config{RuleSet: rs, AdditionalPlayerCount: c.additionalPlayers()})
 	if err != nil {
 		return nil, nil, fmt.Errorf("matchmaker for configuration %s: %w", c.Name, err)
 	}
@@ -90,7 +90,7 @@ func (s *Service) matchmakerFor(ctx context.Context, c Configuration) (*flexmatc
 	if s.check.by == nil {
 		s.check.by = make(map[string]checker)
 	}
-	s.check.by[c.Name] = checker{body: rsRec.Body, additional: c.AdditionalPlayerCount, mm: mm, rs: rs}
+	s.check.by[c.Name] = checker{body: rsRec.Body, additional: c.additionalPlayers(), mm: mm, rs: rs}
 	s.check.mu.Unlock()
 	return rs, mm, nil
 }

@@ -133,8 +133,8 @@ type ConfigurationInput struct {
 type AttributeValue struct {
 	S   *string            `json:"S,omitempty"`
 	N   *float64           `json:"N,omitempty"`
-	SL  []string           `json:"SL,omitempty"`
-	SDM map[string]float64 `json:"SDM,omitempty"`
+	SL  []string           `json:"SL,omitzero"`
+	SDM map[string]float64 `json:"SDM,omitzero"`
 }
 
 // Player is one player of a ticket, as StartMatchmaking takes it.
@@ -198,6 +198,15 @@ type Ticket struct {
 	// StopRequested is set by StopMatchmaking on a ticket that is being
 	// placed: the owner cancels the placement and ends the ticket.
 	StopRequested bool `json:"stopRequested,omitempty"`
+}
+
+// additionalPlayers is the AdditionalPlayerCount the matchmaker keeps
+// free: GameLift uses it only when it places the match itself.
+func (c *Configuration) additionalPlayers() int {
+	if c.FlexMatchMode == ModeStandalone {
+		return 0
+	}
+	return c.AdditionalPlayerCount
 }
 
 // Ended reports whether the ticket has reached a final status.
