@@ -464,8 +464,14 @@ func (o *owner) tick(now time.Time) {
 		return
 	}
 	for _, ts := range o.tickets {
-		if ts.inPool && !now.Before(ts.t.Deadline) {
+		searching := ts.t.Status == StatusQueued || ts.t.Status == StatusSearching
+		switch {
+		case searching && !now.Before(ts.t.Deadline):
 			o.end(ts, StatusTimedOut, "TimedOut", fmt.Sprintf("No match was found within the configuration's request timeout of %d seconds.", o.cfg.RequestTimeoutSeconds))
+		case searching && !ts.inPool:
+			// A write that failed earlier (the engine was unreachable)
+			// is tried again.
+			o.react(ts)
 		}
 	}
 	for _, m := range o.matches {
