@@ -275,13 +275,13 @@ func (o *owner) react(ts *tstate) {
 	switch t.Status {
 	case StatusQueued:
 		if t.StopRequested {
-			o.end(ts, StatusCancelled, "Cancelled", "The matchmaking request was stopped.")
+			o.end(ts, StatusCancelled, "Cancelled", "Cancelled by request.")
 			return
 		}
 		o.search(ts)
 	case StatusSearching:
 		if t.StopRequested {
-			o.end(ts, StatusCancelled, "Cancelled", "The matchmaking request was stopped.")
+			o.end(ts, StatusCancelled, "Cancelled", "Cancelled by request.")
 			return
 		}
 		if !ts.inPool {
@@ -467,7 +467,7 @@ func (o *owner) tick(now time.Time) {
 		searching := ts.t.Status == StatusQueued || ts.t.Status == StatusSearching
 		switch {
 		case searching && !now.Before(ts.t.Deadline):
-			o.end(ts, StatusTimedOut, "TimedOut", fmt.Sprintf("No match was found within the configuration's request timeout of %d seconds.", o.cfg.RequestTimeoutSeconds))
+			o.end(ts, StatusTimedOut, "TimedOut", fmt.Sprintf("Removed from matchmaking due to timing out: no match within the request timeout of %d seconds.", o.cfg.RequestTimeoutSeconds))
 		case searching && !ts.inPool:
 			// A write that failed earlier (the engine was unreachable)
 			// is tried again.
@@ -615,11 +615,11 @@ func (o *owner) abort(m *match) {
 func (o *owner) backToSearch(ts *tstate) {
 	now := o.s.now()
 	if ts.t.StopRequested {
-		o.end(ts, StatusCancelled, "Cancelled", "The matchmaking request was stopped.")
+		o.end(ts, StatusCancelled, "Cancelled", "Cancelled by request.")
 		return
 	}
 	if !now.Before(ts.t.Deadline) {
-		o.end(ts, StatusTimedOut, "TimedOut", fmt.Sprintf("No match was found within the configuration's request timeout of %d seconds.", o.cfg.RequestTimeoutSeconds))
+		o.end(ts, StatusTimedOut, "TimedOut", fmt.Sprintf("Removed from matchmaking due to timing out: no match within the request timeout of %d seconds.", o.cfg.RequestTimeoutSeconds))
 		return
 	}
 	matchID := ts.t.MatchID

@@ -94,7 +94,7 @@ func (w *World) Start() {
 		Region:           "local",
 		BaseEndpoint:     aws.String("http://" + n.AdminAddr()),
 		Credentials:      credentials.NewStaticCredentialsProvider(Key.AccessKeyID, Key.SecretAccessKey, ""),
-		RetryMaxAttempts: 1,
+		RetryMaxAttempts: 3,
 	})
 }
 
@@ -301,7 +301,7 @@ func (w *World) Join(id string) (*node.Node, *gamelift.Client) {
 		Region:           "local",
 		BaseEndpoint:     aws.String("http://" + n.AdminAddr()),
 		Credentials:      credentials.NewStaticCredentialsProvider(Key.AccessKeyID, Key.SecretAccessKey, ""),
-		RetryMaxAttempts: 1,
+		RetryMaxAttempts: 3,
 	})
 	return n, c
 }
