@@ -79,19 +79,44 @@ type Publisher struct {
 // NewPublisher returns a Publisher over js.
 func NewPublisher(js jetstream.JetStream) *Publisher { return &Publisher{js: js} }
 
-// Publish stores the event on the stream and returns once the stream has
-// it. The document id doubles as the message id, so a publish retried
-// after a lost acknowledgement is stored once.
-func (p *Publisher) Publish(ctx context.Context, e Event) error {
+// PublishAsync hands the event to the stream without waiting for it to be
+// stored; the future resolves with the stream's answer. Events handed
+// over from one Publisher reach the stream in the order they were handed
+// over (one connection carries them in order), which lets a busy
+// publisher keep many in flight.
+func (p *Publisher) PublishAsync(e Event) (jetstream.PubAckFuture, error) {
+	msg, err := e.message()
+	if err != nil {
+		return nil, err
+	}
+	f, err := p.js.PublishMsgAsync(msg)
+	if err != nil {
+		return nil, fmt.Errorf("publish event %s: %w", e.Subject, err)
+	}
+	return f, nil
+}
+
+func (e Event) message() (*nats.Msg, error) {
 	body, err := json.Marshal(e.Document)
 	if err != nil {
-		return fmt.Errorf("encode event %s: %w", e.Subject, err)
+		return nil, fmt.Errorf("encode event %s: %w", e.Subject, err)
 	}
 	msg := nats.NewMsg(e.Subject)
 	msg.Data = body
 	msg.Header.Set(jetstream.MsgIDHeader, e.Document.ID)
 	if e.NotificationTarget != "" {
 		msg.Header.Set(HeaderNotificationTarget, e.NotificationTarget)
+	}
+	return msg, nil
+}
+
+// Publish stores the event on the stream and returns once the stream has
+// it. The document id doubles as the message id, so a publish retried
+// after a lost acknowledgement is stored once.
+func (p *Publisher) Publish(ctx context.Context, e Event) error {
+	msg, err := e.message()
+	if err != nil {
+		return err
 	}
 	if _, err := p.js.PublishMsg(ctx, msg); err != nil {
 		return fmt.Errorf("publish event %s: %w", e.Subject, err)

@@ -132,16 +132,12 @@ func (s *Service) publish(ctx context.Context, c *Configuration, d Detail, at ti
 		NotificationTarget: c.NotificationTarget,
 		Document:           events.NewDocument(DetailType, s.cfg.Region, []string{c.ARN}, at, d),
 	}
-	// A retry carries the same document id, which the stream uses to drop
-	// a duplicate if an earlier try was stored but not acknowledged.
-	var err error
-	for attempt := range 5 {
-		if err = s.cfg.Events.Publish(ctx, ev); err == nil || ctx.Err() != nil {
-			break
+	if s.out != nil {
+		select {
+		case s.out <- ev:
+		case <-ctx.Done():
 		}
-		sleep(ctx, time.Duration(100<<attempt)*time.Millisecond)
+		return
 	}
-	if err != nil {
-		s.log.Error("could not publish a matchmaking event", "configuration", c.Name, "type", d.Type, "error", err)
-	}
+	s.publishNow(ctx, ev)
 }

@@ -50,6 +50,7 @@ type tstate struct {
 	t      Ticket
 	rev    uint64
 	inPool bool
+	queued bool // waits in owner.queued to start searching
 }
 
 // owner runs one configuration's pool on the node that holds its lease.
@@ -75,6 +76,8 @@ type owner struct {
 	tickets   map[string]*tstate
 	matches   map[string]*match
 	nextCycle time.Time
+	// queued are the QUEUED tickets to take into the pool, together.
+	queued []*tstate
 	// ready is set once the tickets and matches a previous owner left have
 	// all been read: before that, a match's tickets may be half known.
 	ready bool
@@ -246,6 +249,7 @@ func (o *owner) drain() {
 	for _, pl := range outs {
 		o.outcome(pl)
 	}
+	o.searchQueued()
 }
 
 // absorb takes a stored revision of a ticket and acts on it.
@@ -278,7 +282,10 @@ func (o *owner) react(ts *tstate) {
 			o.end(ts, StatusCancelled, "Cancelled", "Cancelled by request.")
 			return
 		}
-		o.search(ts)
+		if !ts.queued {
+			ts.queued = true
+			o.queued = append(o.queued, ts)
+		}
 	case StatusSearching:
 		if t.StopRequested {
 			o.end(ts, StatusCancelled, "Cancelled", "Cancelled by request.")
@@ -340,10 +347,22 @@ func (o *owner) pool(ts *tstate) {
 	ts.inPool = true
 }
 
-// search takes a QUEUED ticket into the pool.
-func (o *owner) search(ts *tstate) {
+// searchQueued takes the QUEUED tickets into the pool: their writes go
+// out together, and each gets its MatchmakingSearching event.
+func (o *owner) searchQueued() {
+	if len(o.queued) == 0 {
+		return
+	}
+	var batch []*tstate
+	for _, ts := range o.queued {
+		ts.queued = false
+		if o.tickets[ts.t.ID] == ts && ts.t.Status == StatusQueued {
+			batch = append(batch, ts)
+		}
+	}
+	o.queued = o.queued[:0]
 	est := o.estimate()
-	err := o.update(ts, func(t *Ticket) bool {
+	errs := o.updateMany(batch, func(t *Ticket) bool {
 		if t.Status != StatusQueued || t.StopRequested {
 			return false
 		}
@@ -351,23 +370,54 @@ func (o *owner) search(ts *tstate) {
 		t.EstimatedWaitSeconds = est
 		return true
 	})
-	if err != nil {
-		if errors.Is(err, errAborted) && !ts.t.Ended() {
-			o.react(ts)
-		} else if err != nil && !errors.Is(err, errAborted) {
+	now := o.s.now()
+	for i, ts := range batch {
+		switch err := errs[i]; {
+		case errors.Is(err, errAborted):
+			if !ts.t.Ended() {
+				o.react(ts)
+			}
+			continue
+		case err != nil:
 			o.s.log.Warn("cannot start searching a ticket; retrying on the next cycle", "ticket", ts.t.ID, "error", err)
+			continue
 		}
-		return
-	}
-	o.pool(ts)
-	if ts.inPool {
-		d := newDetail(EventSearching, []*Ticket{&ts.t}, nil)
-		d.EstimatedWaitMillis = "NOT_AVAILABLE"
-		if est != nil {
-			d.EstimatedWaitMillis = *est * 1000
+		o.pool(ts)
+		if ts.inPool {
+			d := newDetail(EventSearching, []*Ticket{&ts.t}, nil)
+			d.EstimatedWaitMillis = "NOT_AVAILABLE"
+			if est != nil {
+				d.EstimatedWaitMillis = *est * 1000
+			}
+			o.s.publish(o.ctx, &o.cfg, d, now)
 		}
-		o.s.publish(o.ctx, &o.cfg, d, o.s.now())
 	}
+	// A ticket that reacted by going back to QUEUED waits for the next round.
+}
+
+// maxParallelWrites bounds the ticket writes an owner has in flight.
+const maxParallelWrites = 32
+
+// updateMany applies update to several tickets at once; errs[i] is the
+// outcome for tickets[i]. The tickets are distinct, so their writes do not
+// interfere, and fn must not change anything but the ticket it is given.
+func (o *owner) updateMany(tickets []*tstate, fn func(*Ticket) bool) []error {
+	errs := make([]error, len(tickets))
+	if len(tickets) == 1 {
+		errs[0] = o.update(tickets[0], fn)
+		return errs
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, maxParallelWrites)
+	for i, ts := range tickets {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			errs[i] = o.update(ts, fn)
+		})
+	}
+	wg.Wait()
+	return errs
 }
 
 // estimate is the EstimatedWaitTime in seconds, nil until a match has
@@ -438,7 +488,7 @@ func (o *owner) forget(ts *tstate) {
 	t := ts.t
 	ctx := o.ctx
 	if t.Backfill {
-		o.s.releaseClaim(ctx, backfillKey(t.GameSessionARN), t.ID)
+		o.s.releaseLater(ctx, backfillKey(t.GameSessionARN), t.ID)
 		if t.Status != StatusCompleted {
 			reason := fleet.UpdateBackfillFailed
 			switch t.Status {
@@ -454,7 +504,7 @@ func (o *owner) forget(ts *tstate) {
 		return
 	}
 	for _, p := range t.Players {
-		o.s.releaseClaim(ctx, playerKey(p.PlayerID), t.ID)
+		o.s.releaseLater(ctx, playerKey(p.PlayerID), t.ID)
 	}
 }
 
@@ -463,6 +513,7 @@ func (o *owner) tick(now time.Time) {
 	if o.mm == nil {
 		return
 	}
+	defer o.searchQueued()
 	for _, ts := range o.tickets {
 		searching := ts.t.Status == StatusQueued || ts.t.Status == StatusSearching
 		switch {
@@ -530,27 +581,31 @@ func (o *owner) form(fm flexmatch.Match, now time.Time) {
 		}
 	}
 	accepted := true
+	members := make([]*tstate, 0, len(fm.Tickets))
 	for _, id := range fm.Tickets {
 		ts := o.tickets[id]
 		if ts == nil {
 			o.abort(m)
 			return
 		}
-		err := o.update(ts, func(t *Ticket) bool {
-			if t.Status != StatusSearching || t.StopRequested {
-				return false
+		members = append(members, ts)
+	}
+	errs := o.updateMany(members, func(t *Ticket) bool {
+		if t.Status != StatusSearching || t.StopRequested {
+			return false
+		}
+		t.Status, t.MatchID = rec.Status, rec.ID
+		for i := range t.Players {
+			t.Players[i].Team = team[t.Players[i].PlayerID]
+			t.Players[i].Accepted = nil
+			if t.Backfill && rec.Status == StatusRequiresAcceptance {
+				// The game session's players accepted long ago.
+				t.Players[i].Accepted = &accepted
 			}
-			t.Status, t.MatchID = rec.Status, rec.ID
-			for i := range t.Players {
-				t.Players[i].Team = team[t.Players[i].PlayerID]
-				t.Players[i].Accepted = nil
-				if t.Backfill && rec.Status == StatusRequiresAcceptance {
-					// The game session's players accepted long ago.
-					t.Players[i].Accepted = &accepted
-				}
-			}
-			return true
-		})
+		}
+		return true
+	})
+	for _, err := range errs {
 		if err != nil {
 			o.abort(m)
 			return
@@ -760,20 +815,22 @@ func (o *owner) place(m *match) {
 			return
 		}
 		m.rev = rev
+		var members []*tstate
 		for _, id := range m.rec.Tickets {
-			ts := o.tickets[id]
-			if ts == nil || ts.t.MatchID != m.rec.ID {
-				continue
+			if ts := o.tickets[id]; ts != nil && ts.t.MatchID == m.rec.ID {
+				members = append(members, ts)
 			}
-			// A stop that lands now is honoured when the outcome is known.
-			if err := o.update(ts, func(t *Ticket) bool {
-				if t.Status != StatusRequiresAcceptance || t.MatchID != m.rec.ID {
-					return false
-				}
-				t.Status = StatusPlacing
-				return true
-			}); err != nil && !errors.Is(err, errAborted) {
-				o.s.log.Warn("cannot mark a ticket as placing", "ticket", id, "error", err)
+		}
+		// A stop that lands now is honoured when the outcome is known.
+		for i, err := range o.updateMany(members, func(t *Ticket) bool {
+			if t.Status != StatusRequiresAcceptance || t.MatchID != m.rec.ID {
+				return false
+			}
+			t.Status = StatusPlacing
+			return true
+		}) {
+			if err != nil && !errors.Is(err, errAborted) {
+				o.s.log.Warn("cannot mark a ticket as placing", "ticket", members[i].t.ID, "error", err)
 			}
 		}
 	}
@@ -887,35 +944,37 @@ func (o *owner) stopPlacing(m *match) {
 // ids to their player session ids.
 func (o *owner) complete(m *match, conn *ConnectionInfo, sessions map[string]string) {
 	now := o.s.now()
-	var done []*Ticket
+	var members []*tstate
 	for _, id := range m.rec.Tickets {
-		ts := o.tickets[id]
-		if ts == nil || ts.t.MatchID != m.rec.ID {
-			continue
+		if ts := o.tickets[id]; ts != nil && ts.t.MatchID == m.rec.ID {
+			members = append(members, ts)
 		}
-		err := o.update(ts, func(t *Ticket) bool {
-			if t.Ended() || t.MatchID != m.rec.ID {
-				return false
-			}
-			t.Status, t.EndTime, t.StopRequested = StatusCompleted, now, false
-			t.StatusReason, t.StatusMessage = "", ""
-			if conn != nil {
-				ci := *conn
-				ci.Players = nil
-				for i := range t.Players {
-					if psid := sessions[t.Players[i].PlayerID]; psid != "" {
-						t.Players[i].PlayerSessionID = psid
-						ci.Players = append(ci.Players, MatchedPlayer{PlayerID: t.Players[i].PlayerID, PlayerSessionID: psid})
-					}
-				}
-				if !t.Backfill {
-					t.ConnectionInfo = &ci
+	}
+	errs := o.updateMany(members, func(t *Ticket) bool {
+		if t.Ended() || t.MatchID != m.rec.ID {
+			return false
+		}
+		t.Status, t.EndTime, t.StopRequested = StatusCompleted, now, false
+		t.StatusReason, t.StatusMessage = "", ""
+		if conn != nil {
+			ci := *conn
+			ci.Players = nil
+			for i := range t.Players {
+				if psid := sessions[t.Players[i].PlayerID]; psid != "" {
+					t.Players[i].PlayerSessionID = psid
+					ci.Players = append(ci.Players, MatchedPlayer{PlayerID: t.Players[i].PlayerID, PlayerSessionID: psid})
 				}
 			}
-			return true
-		})
-		if err != nil {
-			o.s.log.Warn("cannot complete a ticket", "ticket", id, "error", err)
+			if !t.Backfill {
+				t.ConnectionInfo = &ci
+			}
+		}
+		return true
+	})
+	var done []*Ticket
+	for i, ts := range members {
+		if errs[i] != nil {
+			o.s.log.Warn("cannot complete a ticket", "ticket", ts.t.ID, "error", errs[i])
 			continue
 		}
 		t := ts.t

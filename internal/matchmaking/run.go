@@ -12,6 +12,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/rallypoint/rallypoint/internal/engine"
+	"github.com/rallypoint/rallypoint/internal/events"
 	"github.com/rallypoint/rallypoint/internal/placement"
 )
 
@@ -29,6 +30,31 @@ func (s *Service) Run(ctx context.Context) error {
 	case <-ctx.Done():
 		wg.Wait()
 		return nil
+	}
+	var outbox sync.WaitGroup
+	if pub, ok := s.cfg.Events.(asyncPublisher); ok {
+		s.out = make(chan events.Event, outboxSize)
+		// The outbox outlives ctx a little, to publish what the owners
+		// emitted before they stopped.
+		flush, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		defer cancel()
+		outbox.Go(func() { s.runOutbox(flush, pub, s.out) })
+		defer func() {
+			close(s.out)
+			done := make(chan struct{})
+			go func() { outbox.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				s.log.Warn("matchmaking events still unpublished at shutdown were dropped")
+				cancel()
+				<-done
+			}
+		}()
+	}
+	s.releases = make(chan claimRelease, outboxSize)
+	for range 4 {
+		wg.Go(func() { s.runReleases(ctx, s.releases) })
 	}
 	s.ownConfigurations(ctx)
 	s.stopOwners()

@@ -72,6 +72,10 @@ type Service struct {
 	metrics *Metrics
 	changed chan struct{} // a configuration was created, updated or deleted here
 	check   checkers
+	// out feeds the outbox (nil: events are published synchronously);
+	// releases feeds the claim releasers. Both are set by Run.
+	out      chan events.Event
+	releases chan claimRelease
 
 	mu     sync.Mutex        // guards the fields below
 	owners map[string]*owner // the configurations this node owns, by name
