@@ -4,10 +4,14 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/gamelift"
 	"github.com/aws/aws-sdk-go-v2/service/gamelift/types"
+
+	"github.com/rallypoint/rallypoint/internal/node"
+	"github.com/rallypoint/rallypoint/internal/testworld"
 )
 
 // duel is a 1v1 rule set: any two tickets make a match.
@@ -340,4 +344,27 @@ func TestStandaloneReportsTheMatch(t *testing.T) {
 	if gsi["gameSessionArn"] != nil || len(gsi["players"].([]any)) != 2 {
 		t.Errorf("STANDALONE gameSessionInfo: %v", gsi)
 	}
+}
+
+func TestEndedTicketsArePurgedAfterTheRetention(t *testing.T) {
+	w := testworld.New(t, func(c *node.Config) {
+		c.MatchmakingInterval = 100 * time.Millisecond
+		c.TicketRetention = 500 * time.Millisecond
+	})
+	s := &stage{World: w, servers: map[string][]*testworld.GameServer{}}
+	s.ruleSet("duel", duel)
+	if _, err := w.C.CreateMatchmakingConfiguration(context.Background(), &gamelift.CreateMatchmakingConfigurationInput{
+		Name: aws.String("brief"), RuleSetName: aws.String("duel"), RequestTimeoutSeconds: aws.Int32(1),
+		AcceptanceRequired: aws.Bool(false), FlexMatchMode: types.FlexMatchModeStandalone,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ids := s.start("brief", player("xia", 10, eu), player("yan", 10, eu), player("zed", 10, eu))
+	got := s.describe(ids...)
+	if len(got) != 3 {
+		t.Fatalf("DescribeMatchmaking found %d of 3 new tickets", len(got))
+	}
+	// Two complete, one times out; all three are gone once the
+	// retention has passed.
+	testworld.Eventually(t, "the ended tickets to be purged", func() bool { return len(s.describe(ids...)) == 0 })
 }
