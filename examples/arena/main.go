@@ -51,6 +51,7 @@ type config struct {
 	endpoint, fleetID, compute, token, processID, listen string
 	idleTimeout, heartbeat                               time.Duration
 	pingBeacon                                           string
+	backfill                                             bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -71,6 +72,11 @@ Players send UDP lines: JOIN <player session id>, MSG <text>, PING, LEAVE.
 With --ping-beacon, game clients can also measure their latency to this
 machine there (see sdk/beacon).
 
+A game session made by FlexMatch carries its teams; arena prints them, and
+prints each update matchmaking sends (a backfill that brought players).
+With --backfill, a player who leaves a match makes arena ask FlexMatch for
+a replacement (StartMatchBackfill with the players still in the match).
+
 Flags:
 `)
 		fs.PrintDefaults()
@@ -82,6 +88,7 @@ Flags:
 	fs.StringVar(&c.processID, "process-id", env("PROCESS_ID", ""), "process id, unique per run (default: a fresh UUID)")
 	fs.StringVar(&c.listen, "listen", env("LISTEN", "0.0.0.0:7777"), "UDP address players connect to; its port (1-60000, or 0 for any free one) is reported to rallypoint")
 	fs.StringVar(&c.pingBeacon, "ping-beacon", env("PING_BEACON", ""), "also serve the location's UDP ping beacon at host:port (e.g. 0.0.0.0:7770); empty serves none")
+	fs.BoolVar(&c.backfill, "backfill", env("BACKFILL", "") == "true", "when a player leaves a FlexMatch match, ask for a replacement with StartMatchBackfill")
 	fs.DurationVar(&c.idleTimeout, "idle-timeout", envDuration("IDLE_TIMEOUT", 30*time.Second), "drop a player who sends nothing for this long")
 	fs.DurationVar(&c.heartbeat, "heartbeat", envDuration("HEARTBEAT", 60*time.Second), "heartbeat interval (the SDK adds up to 10s of jitter)")
 	if err := fs.Parse(args); err != nil {
@@ -148,6 +155,10 @@ type arena struct {
 	session   string     // game session id, once started
 	players   map[string]*player
 	hadPlayer bool
+	// match is the FlexMatch match the game session was made for, as its
+	// latest matchmaker data says; nil for a game session made otherwise.
+	match     *server.MatchmakerData
+	left      map[string]bool // players of the match who have left
 	ended     chan struct{}
 	endReason string
 }
@@ -175,7 +186,7 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 	defer udp.Close()
 	port := udp.LocalAddr().(*net.UDPAddr).Port
 
-	a := &arena{cfg: cfg, out: out, udp: udp, players: map[string]*player{}, ended: make(chan struct{})}
+	a := &arena{cfg: cfg, out: out, udp: udp, players: map[string]*player{}, left: map[string]bool{}, ended: make(chan struct{})}
 	a.say("listening for players on udp %s", udp.LocalAddr())
 	if cfg.pingBeacon != "" {
 		stopBeacon, err := a.serveBeacon(cfg.pingBeacon)
@@ -200,10 +211,11 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 	a.say("connected to %s as process %s of compute %s", cfg.endpoint, cfg.processID, cfg.compute)
 
 	err = a.proc.ProcessReady(server.ProcessParameters{
-		OnStartGameSession: a.onStartGameSession,
-		OnProcessTerminate: func() { a.end("the service asked this process to terminate") },
-		OnHealthCheck:      func() bool { return true },
-		Port:               port,
+		OnStartGameSession:  a.onStartGameSession,
+		OnUpdateGameSession: a.onUpdateGameSession,
+		OnProcessTerminate:  func() { a.end("the service asked this process to terminate") },
+		OnHealthCheck:       func() bool { return true },
+		Port:                port,
 	})
 	if err != nil {
 		return fmt.Errorf("ProcessReady: %w", err)
@@ -276,12 +288,98 @@ func (a *arena) onStartGameSession(gs server.GameSession) {
 	a.session = gs.GameSessionID
 	a.mu.Unlock()
 	a.say("game session %s started (%q, up to %d players)", gs.GameSessionID, gs.Name, gs.MaximumPlayerSessionCount)
+	a.readMatch(gs.MatchmakerData)
 	if err := a.proc.ActivateGameSession(); err != nil {
 		a.say("ActivateGameSession failed: %v", err)
 		a.end("could not activate the game session")
 		return
 	}
 	a.say("game session active; players can join")
+}
+
+// onUpdateGameSession hears of changes to the game session; matchmaking
+// sends one when a backfill brought players, and when a backfill ended
+// without any.
+func (a *arena) onUpdateGameSession(u server.UpdateGameSession) {
+	a.say("game session updated: %s (backfill ticket %s)", u.UpdateReason, u.BackfillTicketID)
+	if u.UpdateReason == server.UpdateMatchmakingDataUpdated {
+		a.readMatch(u.GameSession.MatchmakerData)
+		a.mu.Lock()
+		n := a.matchSize()
+		a.mu.Unlock()
+		a.broadcast(nil, "MATCH %d players", n)
+	}
+}
+
+// readMatch records and prints the match of a game session's matchmaker
+// data.
+func (a *arena) readMatch(data string) {
+	if data == "" {
+		return
+	}
+	md, err := server.ParseMatchmakerData(data)
+	if err != nil {
+		a.say("unreadable matchmaker data: %v", err)
+		return
+	}
+	a.mu.Lock()
+	a.match = &md
+	a.mu.Unlock()
+	var teams []string
+	for _, t := range md.Teams {
+		var ids []string
+		for _, p := range t.Players {
+			ids = append(ids, p.PlayerID)
+		}
+		teams = append(teams, t.Name+": "+strings.Join(ids, ", "))
+	}
+	a.say("match %s: %s", md.MatchID, strings.Join(teams, "; "))
+}
+
+// matchSize counts the match's players who have not left. a.mu is held.
+func (a *arena) matchSize() int {
+	n := 0
+	if a.match != nil {
+		for _, t := range a.match.Teams {
+			for _, p := range t.Players {
+				if !a.left[p.PlayerID] {
+					n++
+				}
+			}
+		}
+	}
+	return n
+}
+
+// backfill asks FlexMatch for players to replace those who left, with
+// the players still in the match as the request's current players.
+func (a *arena) backfill() {
+	a.mu.Lock()
+	md, session := a.match, a.session
+	var current []server.Player
+	if md != nil {
+		for _, t := range md.Teams {
+			for _, p := range t.Players {
+				if !a.left[p.PlayerID] {
+					current = append(current, server.Player{PlayerID: p.PlayerID, Team: t.Name, PlayerAttributes: p.Attributes})
+				}
+			}
+		}
+	}
+	a.mu.Unlock()
+	if md == nil || md.AutoBackfillMode == "AUTOMATIC" || len(current) == 0 {
+		return // not a match, FlexMatch backfills by itself, or nobody is left
+	}
+	res, err := a.proc.StartMatchBackfill(server.StartMatchBackfillRequest{
+		GameSessionArn:              session,
+		MatchmakingConfigurationArn: md.MatchmakingConfigurationArn,
+		Players:                     current,
+	})
+	if err != nil {
+		a.say("StartMatchBackfill failed: %v", err)
+		return
+	}
+	a.say("asked for a backfill (ticket %s) with %d players still in the match", res.TicketID, len(current))
 }
 
 func (a *arena) readLoop() {
@@ -399,6 +497,7 @@ func (a *arena) remove(p *player, why string) {
 	}
 	delete(a.players, p.addr.String())
 	empty := len(a.players) == 0 && a.hadPlayer
+	a.left[p.playerID] = true
 	a.mu.Unlock()
 	if err := a.proc.RemovePlayerSession(p.playerSessionID); err != nil {
 		a.say("RemovePlayerSession %s: %v", p.playerSessionID, err)
@@ -407,6 +506,10 @@ func (a *arena) remove(p *player, why string) {
 	a.broadcast(p, "LEFT %s", p.playerID)
 	if empty {
 		a.end("every player has left")
+		return
+	}
+	if a.cfg.backfill {
+		a.backfill()
 	}
 }
 
