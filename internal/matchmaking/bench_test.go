@@ -71,7 +71,6 @@ func BenchmarkMatchmaking5v5(b *testing.B) {
 		b.Fatalf("at most %d tickets: run with -benchtime Nx, N <= %d", maxBenchTickets, maxBenchTickets)
 	}
 	s := benchStage(b, n/20+5)
-	s.retrying()
 	s.ruleSet("five-v-five", fiveVFive)
 	s.config("bench", "five-v-five", func(in *gamelift.CreateMatchmakingConfigurationInput) {
 		in.RequestTimeoutSeconds = aws.Int32(600)

@@ -43,15 +43,6 @@ const fiveVFiveByMode = `{
   ]
 }`
 
-// retrying gives the stage a client that retries what the SDK deems
-// retryable. The world's client makes one attempt, and on a loaded machine
-// the SDK now and then fails to read a 200 response ("use of closed
-// network connection", aws/aws-sdk-go-v2#2737), which its default retryer
-// retries. A restart replaces the client: call it again after one.
-func (s *stage) retrying() {
-	s.C = gamelift.New(s.C.Options(), func(o *gamelift.Options) { o.RetryMaxAttempts = 3 })
-}
-
 // startMany starts n single-player tickets of the configuration from
 // several goroutines and returns their ids in order; mk makes the i-th
 // ticket's player.
@@ -124,7 +115,6 @@ func TestRestartKeepsEverySearchingTicket(t *testing.T) {
 	// 100 matches of 10, each in a game session of its own; a few
 	// processes to spare.
 	s := newStage(t, 55)
-	s.retrying()
 	s.ruleSet("by-mode", fiveVFiveByMode)
 	s.ruleSet("five-v-five", fiveVFive)
 	s.config("restart", "by-mode", func(in *gamelift.CreateMatchmakingConfigurationInput) {
@@ -150,7 +140,6 @@ func TestRestartKeepsEverySearchingTicket(t *testing.T) {
 	})
 
 	s.Restart()
-	s.retrying()
 
 	// Two cycles of the new owner over its pool: the tickets are in it and
 	// still match nothing.
@@ -244,5 +233,32 @@ func TestRestartKeepsEverySearchingTicket(t *testing.T) {
 		if count(id, "MatchmakingSearching") != 1 || count(id, "MatchmakingSucceeded") != 1 {
 			t.Errorf("ticket %s: events %v, want one MatchmakingSearching and one MatchmakingSucceeded", id, log.types(id))
 		}
+	}
+}
+
+// A match being placed when the node restarts is carried on by the new
+// owner: its placement (which waited for capacity) is followed, not
+// started again, and its tickets complete in one game session.
+func TestRestartWhilePlacing(t *testing.T) {
+	s := newStage(t, 0)
+	s.ruleSet("duel", duel)
+	s.config("duel", "duel", nil)
+	ids := s.start("duel", player("ora", 10, eu), player("pia", 10, eu))
+	s.await(types.MatchmakingConfigurationStatusPlacing, ids...)
+
+	s.Restart()
+	s.servers["custom-eu"] = s.Servers(s.fleet, "custom-eu", 2)
+	done := s.await(types.MatchmakingConfigurationStatusCompleted, ids...)
+	a, b := done[ids[0]].GameSessionConnectionInfo, done[ids[1]].GameSessionConnectionInfo
+	if aws.ToString(a.GameSessionArn) == "" || aws.ToString(a.GameSessionArn) != aws.ToString(b.GameSessionArn) {
+		t.Fatalf("the match's tickets are in game sessions %q and %q", aws.ToString(a.GameSessionArn), aws.ToString(b.GameSessionArn))
+	}
+	// One game session in all: the placement was not started twice.
+	gs, err := s.C.DescribeGameSessions(context.Background(), &gamelift.DescribeGameSessionsInput{FleetId: aws.String(s.fleet)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(gs.GameSessions) != 1 {
+		t.Errorf("the fleet has %d game sessions, want 1", len(gs.GameSessions))
 	}
 }
