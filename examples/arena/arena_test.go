@@ -160,52 +160,77 @@ func (p *udpClient) hear() string {
 	return strings.TrimSpace(string(buf[:n]))
 }
 
+// lab is rallypoint serve, run as a process, with a fleet in the custom
+// location custom-lab and this machine registered as its compute lab-1.
+type lab struct {
+	gl       *gamelift.Client
+	fleetID  string
+	endpoint string
+	token    string
+	arenaBin string
+}
+
+// newLab builds and starts rallypoint (with extra serve flags) and sets the
+// fleet and compute up.
+func newLab(t *testing.T, serveArgs ...string) *lab {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	rallypoint := build(t, dir, "./cmd/rallypoint", "rallypoint")
+	l := &lab{arenaBin: build(t, dir, "./examples/arena", "arena")}
+	serve := startProc(t, rallypoint, append([]string{"serve", "--data-dir", filepath.Join(dir, "data"),
+		"--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+		"--access-key", keyID + ":" + secret}, serveArgs...)...)
+	admin := serve.await(t, listening)[2]
+	l.gl = gamelift.New(gamelift.Options{
+		Region:           "us-east-1",
+		BaseEndpoint:     aws.String("http://" + admin),
+		Credentials:      credentials.NewStaticCredentialsProvider(keyID, secret, ""),
+		RetryMaxAttempts: 3,
+	})
+	if _, err := l.gl.CreateLocation(ctx, &gamelift.CreateLocationInput{LocationName: aws.String("custom-lab")}); err != nil {
+		t.Fatal(err)
+	}
+	fl, err := l.gl.CreateFleet(ctx, &gamelift.CreateFleetInput{Name: aws.String("arena"), ComputeType: types.ComputeTypeAnywhere,
+		Locations: []types.LocationConfiguration{{Location: aws.String("custom-lab")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.fleetID = aws.ToString(fl.FleetAttributes.FleetId)
+	compute, err := l.gl.RegisterCompute(ctx, &gamelift.RegisterComputeInput{FleetId: &l.fleetID, ComputeName: aws.String("lab-1"),
+		IpAddress: aws.String("127.0.0.1"), Location: aws.String("custom-lab")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.endpoint = aws.ToString(compute.Compute.GameLiftServiceSdkEndpoint)
+	token, err := l.gl.GetComputeAuthToken(ctx, &gamelift.GetComputeAuthTokenInput{FleetId: &l.fleetID, ComputeName: aws.String("lab-1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.token = aws.ToString(token.AuthToken)
+	return l
+}
+
+// arena starts an arena server on lab-1, waits until it is ready, and
+// returns it with its UDP address.
+func (l *lab) arena(t *testing.T, pid string, extra ...string) (*proc, string) {
+	t.Helper()
+	p := startProc(t, l.arenaBin, append([]string{"--endpoint", l.endpoint,
+		"--fleet", l.fleetID, "--compute", "lab-1", "--token", l.token,
+		"--process-id", pid, "--listen", "127.0.0.1:0", "--idle-timeout", "20s"}, extra...)...)
+	addr := p.await(t, udpLine)[1]
+	p.await(t, regexp.MustCompile(`ready on port`))
+	return p, addr
+}
+
 func TestArenaEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs binaries")
 	}
 	ctx := context.Background()
-	dir := t.TempDir()
-	rallypoint := build(t, dir, "./cmd/rallypoint", "rallypoint")
-	arenaBin := build(t, dir, "./examples/arena", "arena")
-
-	serve := startProc(t, rallypoint, "serve", "--data-dir", filepath.Join(dir, "data"),
-		"--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
-		"--access-key", keyID+":"+secret, "--reservation-timeout", "3s")
-	admin := serve.await(t, listening)[2]
-
-	gl := gamelift.New(gamelift.Options{
-		Region:           "us-east-1",
-		BaseEndpoint:     aws.String("http://" + admin),
-		Credentials:      credentials.NewStaticCredentialsProvider(keyID, secret, ""),
-		RetryMaxAttempts: 1,
-	})
-	if _, err := gl.CreateLocation(ctx, &gamelift.CreateLocationInput{LocationName: aws.String("custom-lab")}); err != nil {
-		t.Fatal(err)
-	}
-	fl, err := gl.CreateFleet(ctx, &gamelift.CreateFleetInput{Name: aws.String("arena"), ComputeType: types.ComputeTypeAnywhere,
-		Locations: []types.LocationConfiguration{{Location: aws.String("custom-lab")}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fleetID := aws.ToString(fl.FleetAttributes.FleetId)
-	compute, err := gl.RegisterCompute(ctx, &gamelift.RegisterComputeInput{FleetId: &fleetID, ComputeName: aws.String("lab-1"),
-		IpAddress: aws.String("127.0.0.1"), Location: aws.String("custom-lab")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, err := gl.GetComputeAuthToken(ctx, &gamelift.GetComputeAuthTokenInput{FleetId: &fleetID, ComputeName: aws.String("lab-1")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	startArena := func(pid string, extra ...string) (*proc, string) {
-		p := startProc(t, arenaBin, append([]string{"--endpoint", aws.ToString(compute.Compute.GameLiftServiceSdkEndpoint),
-			"--fleet", fleetID, "--compute", "lab-1", "--token", aws.ToString(token.AuthToken),
-			"--process-id", pid, "--listen", "127.0.0.1:0", "--idle-timeout", "20s"}, extra...)...)
-		addr := p.await(t, udpLine)[1]
-		p.await(t, regexp.MustCompile(`ready on port`))
-		return p, addr
-	}
+	l := newLab(t, "--reservation-timeout", "3s")
+	gl, fleetID := l.gl, l.fleetID
+	startArena := func(pid string, extra ...string) (*proc, string) { return l.arena(t, pid, extra...) }
 	arena1, addr1 := startArena("arena-1", "--ping-beacon", "127.0.0.1:0")
 
 	// The first server is also its location's ping beacon. The probes'

@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/gamelift"
 	"github.com/aws/aws-sdk-go-v2/service/gamelift/types"
 )
@@ -21,46 +19,15 @@ func TestArenaMatchAndBackfill(t *testing.T) {
 		t.Skip("builds and runs binaries")
 	}
 	ctx := context.Background()
-	dir := t.TempDir()
-	rallypoint := build(t, dir, "./cmd/rallypoint", "rallypoint")
-	arenaBin := build(t, dir, "./examples/arena", "arena")
-	serve := startProc(t, rallypoint, "serve", "--data-dir", filepath.Join(dir, "data"),
-		"--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
-		"--access-key", keyID+":"+secret, "--matchmaking-interval", "200ms")
-	admin := serve.await(t, listening)[2]
-	gl := gamelift.New(gamelift.Options{
-		Region:           "us-east-1",
-		BaseEndpoint:     aws.String("http://" + admin),
-		Credentials:      credentials.NewStaticCredentialsProvider(keyID, secret, ""),
-		RetryMaxAttempts: 3,
-	})
+	l := newLab(t, "--matchmaking-interval", "200ms")
+	gl, fleetID := l.gl, l.fleetID
 	must := func(_ any, err error) {
 		t.Helper()
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	must(gl.CreateLocation(ctx, &gamelift.CreateLocationInput{LocationName: aws.String("custom-lab")}))
-	fl, err := gl.CreateFleet(ctx, &gamelift.CreateFleetInput{Name: aws.String("arena"), ComputeType: types.ComputeTypeAnywhere,
-		Locations: []types.LocationConfiguration{{Location: aws.String("custom-lab")}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fleetID := aws.ToString(fl.FleetAttributes.FleetId)
-	compute, err := gl.RegisterCompute(ctx, &gamelift.RegisterComputeInput{FleetId: &fleetID, ComputeName: aws.String("lab-1"),
-		IpAddress: aws.String("127.0.0.1"), Location: aws.String("custom-lab")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	token, err := gl.GetComputeAuthToken(ctx, &gamelift.GetComputeAuthTokenInput{FleetId: &fleetID, ComputeName: aws.String("lab-1")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	arena := startProc(t, arenaBin, "--endpoint", aws.ToString(compute.Compute.GameLiftServiceSdkEndpoint),
-		"--fleet", fleetID, "--compute", "lab-1", "--token", aws.ToString(token.AuthToken),
-		"--process-id", "arena-m", "--listen", "127.0.0.1:0", "--backfill")
-	addr := arena.await(t, udpLine)[1]
-	arena.await(t, regexp.MustCompile(`ready on port`))
+	arena, addr := l.arena(t, "arena-m", "--backfill")
 
 	q, err := gl.CreateGameSessionQueue(ctx, &gamelift.CreateGameSessionQueueInput{Name: aws.String("lab"),
 		Destinations: []types.GameSessionQueueDestination{{DestinationArn: aws.String(fleetID)}}})
