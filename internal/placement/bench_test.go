@@ -27,7 +27,7 @@ import (
 func BenchmarkPlacements(b *testing.B) {
 	w := newWorld(b)
 	ctx := context.Background()
-	fleets := w.n.Fleets()
+	fleets := w.N.Fleets()
 	var dests []string
 	for f := range 10 {
 		var locs []string
@@ -38,7 +38,7 @@ func BenchmarkPlacements(b *testing.B) {
 		dests = append(dests, id)
 		for _, loc := range locs {
 			compute := "c-" + loc
-			if _, err := w.c.RegisterCompute(ctx, &gamelift.RegisterComputeInput{
+			if _, err := w.C.RegisterCompute(ctx, &gamelift.RegisterComputeInput{
 				FleetId: aws.String(id), ComputeName: aws.String(compute), IpAddress: aws.String("10.0.0.1"), Location: aws.String(loc),
 			}); err != nil {
 				b.Fatal(err)
@@ -69,7 +69,7 @@ func BenchmarkPlacements(b *testing.B) {
 	}()
 	time.Sleep(500 * time.Millisecond) // the process cache is read
 
-	svc := w.n.Placements()
+	svc := w.N.Placements()
 	if b.N > 10000 {
 		b.Fatalf("only 10,000 processes: run with -benchtime Nx, N <= 10000")
 	}

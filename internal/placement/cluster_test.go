@@ -6,38 +6,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/gamelift"
 	"github.com/aws/aws-sdk-go-v2/service/gamelift/types"
-
-	"github.com/rallypoint/rallypoint/internal/node"
-	"github.com/rallypoint/rallypoint/internal/sigv4"
 )
-
-// joinNode starts a node that uses the engine of w's node.
-func (w *world) joinNode(id string) (*node.Node, *gamelift.Client) {
-	w.t.Helper()
-	n, err := node.Start(context.Background(), node.Config{
-		DataDir:     w.t.TempDir(),
-		Listen:      "127.0.0.1:0",
-		AdminListen: "127.0.0.1:0",
-		NATSURL:     w.n.NATSURL(),
-		NodeID:      id,
-		AccessKeys:  []sigv4.Credentials{testKey},
-		Logger:      testLogger(),
-	})
-	if err != nil {
-		w.t.Fatalf("start node %s: %v", id, err)
-	}
-	w.t.Cleanup(func() { _ = n.Shutdown(context.Background()) })
-	c := gamelift.New(gamelift.Options{
-		Region:           "local",
-		BaseEndpoint:     aws.String("http://" + n.AdminAddr()),
-		Credentials:      credentials.NewStaticCredentialsProvider(testKey.AccessKeyID, testKey.SecretAccessKey, ""),
-		RetryMaxAttempts: 1,
-	})
-	return n, c
-}
 
 // In a cluster, one node owns a queue; placements started on any node are
 // placed by it, and when it stops another node takes the queue over with
@@ -77,7 +48,7 @@ func TestQueueOwnershipMovesWhenTheOwnerStops(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "another node to own the queue", func() bool {
-		return w.n.Placements().Owns("shared") || c.Placements().Owns("shared")
+		return w.N.Placements().Owns("shared") || c.Placements().Owns("shared")
 	})
 	w.servers(f, "custom-a", 2)
 	w.fulfilledIn("wait-1", "custom-a", "p-wait-1")

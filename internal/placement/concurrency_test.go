@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/gamelift"
 	"github.com/aws/aws-sdk-go-v2/service/gamelift/types"
+	"github.com/rallypoint/rallypoint/internal/testworld"
 )
 
 // 500 placements at once, through two queues that share a fleet, over 30
@@ -20,7 +21,7 @@ func TestConcurrentPlacementsNeverDoubleBook(t *testing.T) {
 	w := newWorld(t)
 	shared := w.fleet("shared", "", "custom-a", "custom-b")
 	other := w.fleet("other", "", "custom-c")
-	var servers []*gameServer
+	var servers []*testworld.GameServer
 	servers = append(servers, w.servers(shared, "custom-a", 10)...)
 	servers = append(servers, w.servers(shared, "custom-b", 10)...)
 	servers = append(servers, w.servers(other, "custom-c", 10)...)
@@ -43,7 +44,7 @@ func TestConcurrentPlacementsNeverDoubleBook(t *testing.T) {
 		wg.Go(func() {
 			for id := range ids {
 				queue := id[:len(id)-4]
-				_, err := w.c.StartGameSessionPlacement(context.Background(), &gamelift.StartGameSessionPlacementInput{
+				_, err := w.C.StartGameSessionPlacement(context.Background(), &gamelift.StartGameSessionPlacementInput{
 					PlacementId: aws.String(id), GameSessionQueueName: aws.String(queue), MaximumPlayerSessionCount: aws.Int32(4),
 					DesiredPlayerSessions: []types.DesiredPlayerSession{{PlayerId: aws.String("p-" + id)}},
 				})
@@ -106,9 +107,9 @@ func TestConcurrentPlacementsNeverDoubleBook(t *testing.T) {
 	}
 	started := 0
 	for _, g := range servers {
-		n := int(g.sessions.Load())
+		n := int(g.Sessions.Load())
 		if n > 1 {
-			t.Fatalf("process on %s was given %d game sessions", g.compute, n)
+			t.Fatalf("process on %s was given %d game sessions", g.Compute, n)
 		}
 		started += n
 	}

@@ -48,35 +48,35 @@ type placementEvent struct {
 
 // events follows the placement events on the node's event stream.
 func (w *world) events() <-chan placementEvent {
-	w.t.Helper()
-	nc, err := nats.Connect(w.n.NATSURL())
+	w.T.Helper()
+	nc, err := nats.Connect(w.N.NATSURL())
 	if err != nil {
-		w.t.Fatal(err)
+		w.T.Fatal(err)
 	}
-	w.t.Cleanup(nc.Close)
+	w.T.Cleanup(nc.Close)
 	js, err := jetstream.New(nc)
 	if err != nil {
-		w.t.Fatal(err)
+		w.T.Fatal(err)
 	}
 	ctx := context.Background()
 	cons, err := js.OrderedConsumer(ctx, "RP_EVENTS", jetstream.OrderedConsumerConfig{FilterSubjects: []string{"rp.events.placement.>"}})
 	if err != nil {
-		w.t.Fatal(err)
+		w.T.Fatal(err)
 	}
 	out := make(chan placementEvent, 100)
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		var ev placementEvent
 		if err := json.Unmarshal(m.Data(), &ev); err != nil {
-			w.t.Errorf("undecodable event on %s: %v", m.Subject(), err)
+			w.T.Errorf("undecodable event on %s: %v", m.Subject(), err)
 			return
 		}
 		ev.subject = m.Subject()
 		out <- ev
 	})
 	if err != nil {
-		w.t.Fatal(err)
+		w.T.Fatal(err)
 	}
-	w.t.Cleanup(cc.Stop)
+	w.T.Cleanup(cc.Stop)
 	return out
 }
 
@@ -123,7 +123,7 @@ func TestPlacementEvents(t *testing.T) {
 
 	// No capacity is left: one placement is stopped, one times out.
 	w.place("evq", "ev-2", nil)
-	if _, err := w.c.StopGameSessionPlacement(context.Background(), &gamelift.StopGameSessionPlacementInput{PlacementId: aws.String("ev-2")}); err != nil {
+	if _, err := w.C.StopGameSessionPlacement(context.Background(), &gamelift.StopGameSessionPlacementInput{PlacementId: aws.String("ev-2")}); err != nil {
 		t.Fatal(err)
 	}
 	if ev := nextEvent(t, evs); ev.Detail.Type != "PlacementCancelled" || ev.Detail.PlacementID != "ev-2" || ev.Detail.GameSessionARN != "" || ev.Detail.EndTime == "" {
@@ -151,7 +151,7 @@ func TestPlacementEventsReachTheQueuesWebhook(t *testing.T) {
 		got <- delivery{body: body, err: events.Verify(secret, r.Header.Get(events.HeaderTimestamp), r.Header.Get(events.HeaderSignature), body)}
 	}))
 	t.Cleanup(hook.Close)
-	target, err := w.n.Targets().Create(context.Background(), events.TargetInput{Name: "studio-backend", Endpoint: hook.URL})
+	target, err := w.N.Targets().Create(context.Background(), events.TargetInput{Name: "studio-backend", Endpoint: hook.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func TestPlacementEventsReachTheQueuesWebhook(t *testing.T) {
 	// An event of a queue without the target is not delivered to it: the
 	// first delivery must be the later event of the hooked queue.
 	w.place("quiet", "other", nil)
-	if _, err := w.c.StopGameSessionPlacement(context.Background(), &gamelift.StopGameSessionPlacementInput{PlacementId: aws.String("other")}); err != nil {
+	if _, err := w.C.StopGameSessionPlacement(context.Background(), &gamelift.StopGameSessionPlacementInput{PlacementId: aws.String("other")}); err != nil {
 		t.Fatal(err)
 	}
 	w.servers(f, "custom-a", 1)
@@ -195,15 +195,15 @@ func TestPlacementEventsReachTheQueuesWebhook(t *testing.T) {
 
 // metrics is the node's /metrics page.
 func (w *world) metrics() string {
-	w.t.Helper()
-	resp, err := http.Get("http://" + w.n.AdminAddr() + "/metrics")
+	w.T.Helper()
+	resp, err := http.Get("http://" + w.N.AdminAddr() + "/metrics")
 	if err != nil {
-		w.t.Fatal(err)
+		w.T.Fatal(err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		w.t.Fatal(err)
+		w.T.Fatal(err)
 	}
 	return string(b)
 }

@@ -13,10 +13,10 @@ import (
 
 // queue creates a queue over the destinations with the given policies.
 func (w *world) queue(in gamelift.CreateGameSessionQueueInput) *types.GameSessionQueue {
-	w.t.Helper()
-	out, err := w.c.CreateGameSessionQueue(context.Background(), &in)
+	w.T.Helper()
+	out, err := w.C.CreateGameSessionQueue(context.Background(), &in)
 	if err != nil {
-		w.t.Fatalf("CreateGameSessionQueue: %v", err)
+		w.T.Fatalf("CreateGameSessionQueue: %v", err)
 	}
 	return out.GameSessionQueue
 }
@@ -40,7 +40,7 @@ func latencies(player string, ms map[string]float32) []types.PlayerLatency {
 
 // place starts a placement for the players and returns its id.
 func (w *world) place(queue, id string, lat []types.PlayerLatency, players ...string) string {
-	w.t.Helper()
+	w.T.Helper()
 	in := &gamelift.StartGameSessionPlacementInput{
 		PlacementId:               aws.String(id),
 		GameSessionQueueName:      aws.String(queue),
@@ -50,30 +50,30 @@ func (w *world) place(queue, id string, lat []types.PlayerLatency, players ...st
 	for _, p := range players {
 		in.DesiredPlayerSessions = append(in.DesiredPlayerSessions, types.DesiredPlayerSession{PlayerId: aws.String(p), PlayerData: aws.String("data-" + p)})
 	}
-	out, err := w.c.StartGameSessionPlacement(context.Background(), in)
+	out, err := w.C.StartGameSessionPlacement(context.Background(), in)
 	if err != nil {
-		w.t.Fatalf("StartGameSessionPlacement %s: %v", id, err)
+		w.T.Fatalf("StartGameSessionPlacement %s: %v", id, err)
 	}
 	if out.GameSessionPlacement.Status != types.GameSessionPlacementStatePending {
-		w.t.Fatalf("a new placement is %s, want PENDING", out.GameSessionPlacement.Status)
+		w.T.Fatalf("a new placement is %s, want PENDING", out.GameSessionPlacement.Status)
 	}
 	return id
 }
 
 func (w *world) describe(id string) *types.GameSessionPlacement {
-	w.t.Helper()
-	out, err := w.c.DescribeGameSessionPlacement(context.Background(), &gamelift.DescribeGameSessionPlacementInput{PlacementId: aws.String(id)})
+	w.T.Helper()
+	out, err := w.C.DescribeGameSessionPlacement(context.Background(), &gamelift.DescribeGameSessionPlacementInput{PlacementId: aws.String(id)})
 	if err != nil {
-		w.t.Fatalf("DescribeGameSessionPlacement %s: %v", id, err)
+		w.T.Fatalf("DescribeGameSessionPlacement %s: %v", id, err)
 	}
 	return out.GameSessionPlacement
 }
 
 // outcome waits for the placement to end and returns it.
 func (w *world) outcome(id string) *types.GameSessionPlacement {
-	w.t.Helper()
+	w.T.Helper()
 	var pl *types.GameSessionPlacement
-	eventually(w.t, "placement "+id+" to end", func() bool {
+	eventually(w.T, "placement "+id+" to end", func() bool {
 		pl = w.describe(id)
 		return pl.Status != types.GameSessionPlacementStatePending
 	})
@@ -84,40 +84,40 @@ func (w *world) outcome(id string) *types.GameSessionPlacement {
 // the location, with its player sessions reserved on the game server the
 // placement names.
 func (w *world) fulfilledIn(id, location string, players ...string) *types.GameSessionPlacement {
-	w.t.Helper()
+	w.T.Helper()
 	pl := w.outcome(id)
 	if pl.Status != types.GameSessionPlacementStateFulfilled {
-		w.t.Fatalf("placement %s ended %s, want FULFILLED", id, pl.Status)
+		w.T.Fatalf("placement %s ended %s, want FULFILLED", id, pl.Status)
 	}
 	if got := aws.ToString(pl.GameSessionRegion); got != location {
-		w.t.Fatalf("placement %s landed in %s, want %s", id, got, location)
+		w.T.Fatalf("placement %s landed in %s, want %s", id, got, location)
 	}
 	if aws.ToString(pl.IpAddress) != "127.0.0.1" || aws.ToInt32(pl.Port) == 0 || pl.GameSessionArn == nil || aws.ToString(pl.GameSessionId) != aws.ToString(pl.GameSessionArn) {
-		w.t.Fatalf("placement %s lacks connection details: ip %q port %d arn %q", id, aws.ToString(pl.IpAddress), aws.ToInt32(pl.Port), aws.ToString(pl.GameSessionArn))
+		w.T.Fatalf("placement %s lacks connection details: ip %q port %d arn %q", id, aws.ToString(pl.IpAddress), aws.ToInt32(pl.Port), aws.ToString(pl.GameSessionArn))
 	}
 	if pl.EndTime == nil || pl.StartTime == nil || pl.EndTime.Before(*pl.StartTime) {
-		w.t.Fatalf("placement %s times: start %v end %v", id, pl.StartTime, pl.EndTime)
+		w.T.Fatalf("placement %s times: start %v end %v", id, pl.StartTime, pl.EndTime)
 	}
 	if len(pl.PlacedPlayerSessions) != len(players) {
-		w.t.Fatalf("placement %s placed %d players, want %d", id, len(pl.PlacedPlayerSessions), len(players))
+		w.T.Fatalf("placement %s placed %d players, want %d", id, len(pl.PlacedPlayerSessions), len(players))
 	}
-	gs, err := w.c.DescribeGameSessions(context.Background(), &gamelift.DescribeGameSessionsInput{GameSessionId: pl.GameSessionArn})
+	gs, err := w.C.DescribeGameSessions(context.Background(), &gamelift.DescribeGameSessionsInput{GameSessionId: pl.GameSessionArn})
 	if err != nil || len(gs.GameSessions) != 1 {
-		w.t.Fatalf("DescribeGameSessions %s: %v", aws.ToString(pl.GameSessionArn), err)
+		w.T.Fatalf("DescribeGameSessions %s: %v", aws.ToString(pl.GameSessionArn), err)
 	}
 	if g := gs.GameSessions[0]; g.Status != types.GameSessionStatusActive || aws.ToString(g.Location) != location || aws.ToInt32(g.Port) != aws.ToInt32(pl.Port) {
-		w.t.Fatalf("game session %s is %s in %s on port %d", aws.ToString(g.GameSessionId), g.Status, aws.ToString(g.Location), aws.ToInt32(g.Port))
+		w.T.Fatalf("game session %s is %s in %s on port %d", aws.ToString(g.GameSessionId), g.Status, aws.ToString(g.Location), aws.ToInt32(g.Port))
 	}
 	for i, p := range pl.PlacedPlayerSessions {
 		if aws.ToString(p.PlayerId) != players[i] {
-			w.t.Fatalf("placed player %d is %s, want %s", i, aws.ToString(p.PlayerId), players[i])
+			w.T.Fatalf("placed player %d is %s, want %s", i, aws.ToString(p.PlayerId), players[i])
 		}
-		ps, err := w.c.DescribePlayerSessions(context.Background(), &gamelift.DescribePlayerSessionsInput{PlayerSessionId: p.PlayerSessionId})
+		ps, err := w.C.DescribePlayerSessions(context.Background(), &gamelift.DescribePlayerSessionsInput{PlayerSessionId: p.PlayerSessionId})
 		if err != nil || len(ps.PlayerSessions) != 1 {
-			w.t.Fatalf("DescribePlayerSessions %s: %v", aws.ToString(p.PlayerSessionId), err)
+			w.T.Fatalf("DescribePlayerSessions %s: %v", aws.ToString(p.PlayerSessionId), err)
 		}
 		if s := ps.PlayerSessions[0]; s.Status != types.PlayerSessionStatusReserved || aws.ToString(s.GameSessionId) != aws.ToString(pl.GameSessionArn) || aws.ToString(s.PlayerData) != "data-"+players[i] {
-			w.t.Fatalf("player session %s: %s in %s with data %q", aws.ToString(s.PlayerSessionId), s.Status, aws.ToString(s.GameSessionId), aws.ToString(s.PlayerData))
+			w.T.Fatalf("player session %s: %s in %s with data %q", aws.ToString(s.PlayerSessionId), s.Status, aws.ToString(s.GameSessionId), aws.ToString(s.PlayerData))
 		}
 	}
 	return pl
@@ -244,7 +244,7 @@ func TestPlacementFilterAndOverride(t *testing.T) {
 	// custom-a would come first alphabetically; the filter allows only c.
 	w.fulfilledIn(w.place("filtered", "f1", nil), "custom-c")
 	w.fulfilledIn(w.place("ordered", "o1", nil), "custom-b")
-	_, err := w.c.StartGameSessionPlacement(context.Background(), &gamelift.StartGameSessionPlacementInput{
+	_, err := w.C.StartGameSessionPlacement(context.Background(), &gamelift.StartGameSessionPlacementInput{
 		PlacementId: aws.String("o2"), GameSessionQueueName: aws.String("ordered"), MaximumPlayerSessionCount: aws.Int32(2),
 		PriorityConfigurationOverride: &types.PriorityConfigurationOverride{LocationOrder: []string{"custom-c"}, PlacementFallbackStrategy: types.PlacementFallbackStrategyNone},
 	})
@@ -253,7 +253,7 @@ func TestPlacementFilterAndOverride(t *testing.T) {
 	}
 	w.fulfilledIn("o2", "custom-c")
 	// The last custom-c server.
-	_, err = w.c.StartGameSessionPlacement(context.Background(), &gamelift.StartGameSessionPlacementInput{
+	_, err = w.C.StartGameSessionPlacement(context.Background(), &gamelift.StartGameSessionPlacementInput{
 		PlacementId: aws.String("o3"), GameSessionQueueName: aws.String("ordered"), MaximumPlayerSessionCount: aws.Int32(2),
 		PriorityConfigurationOverride: &types.PriorityConfigurationOverride{LocationOrder: []string{"custom-c"}, PlacementFallbackStrategy: types.PlacementFallbackStrategyNone},
 	})
@@ -261,7 +261,7 @@ func TestPlacementFilterAndOverride(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.fulfilledIn("o3", "custom-c")
-	_, err = w.c.StartGameSessionPlacement(context.Background(), &gamelift.StartGameSessionPlacementInput{
+	_, err = w.C.StartGameSessionPlacement(context.Background(), &gamelift.StartGameSessionPlacementInput{
 		PlacementId: aws.String("o4"), GameSessionQueueName: aws.String("ordered"), MaximumPlayerSessionCount: aws.Int32(2),
 		PriorityConfigurationOverride: &types.PriorityConfigurationOverride{LocationOrder: []string{"custom-c"}, PlacementFallbackStrategy: types.PlacementFallbackStrategyDefaultAfterSinglePass},
 	})
@@ -273,7 +273,7 @@ func TestPlacementFilterAndOverride(t *testing.T) {
 	w.fulfilledIn("o4", "custom-b")
 	// With NONE, a full custom-c makes the placement wait rather than
 	// spill over.
-	_, err = w.c.StartGameSessionPlacement(context.Background(), &gamelift.StartGameSessionPlacementInput{
+	_, err = w.C.StartGameSessionPlacement(context.Background(), &gamelift.StartGameSessionPlacementInput{
 		PlacementId: aws.String("o5"), GameSessionQueueName: aws.String("ordered"), MaximumPlayerSessionCount: aws.Int32(2),
 		PriorityConfigurationOverride: &types.PriorityConfigurationOverride{LocationOrder: []string{"custom-c"}, PlacementFallbackStrategy: types.PlacementFallbackStrategyNone},
 	})
@@ -295,7 +295,7 @@ func TestStopPlacement(t *testing.T) {
 	f := w.fleet("empty", "", "custom-x")
 	w.queue(gamelift.CreateGameSessionQueueInput{Name: aws.String("q"), Destinations: destinations(f)})
 	w.place("q", "s1", nil, "p")
-	out, err := w.c.StopGameSessionPlacement(context.Background(), &gamelift.StopGameSessionPlacementInput{PlacementId: aws.String("s1")})
+	out, err := w.C.StopGameSessionPlacement(context.Background(), &gamelift.StopGameSessionPlacementInput{PlacementId: aws.String("s1")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,15 +309,15 @@ func TestStopPlacement(t *testing.T) {
 		t.Fatalf("cancelled placement became %s", st)
 	}
 	var bad *types.InvalidRequestException
-	if _, err := w.c.StopGameSessionPlacement(context.Background(), &gamelift.StopGameSessionPlacementInput{PlacementId: aws.String("s1")}); !errorsAs(err, &bad) {
+	if _, err := w.C.StopGameSessionPlacement(context.Background(), &gamelift.StopGameSessionPlacementInput{PlacementId: aws.String("s1")}); !errorsAs(err, &bad) {
 		t.Fatalf("stopping a cancelled placement: %v, want InvalidRequestException", err)
 	}
 	var nf *types.NotFoundException
-	if _, err := w.c.StopGameSessionPlacement(context.Background(), &gamelift.StopGameSessionPlacementInput{PlacementId: aws.String("nope")}); !errorsAs(err, &nf) {
+	if _, err := w.C.StopGameSessionPlacement(context.Background(), &gamelift.StopGameSessionPlacementInput{PlacementId: aws.String("nope")}); !errorsAs(err, &nf) {
 		t.Fatalf("stopping an unknown placement: %v, want NotFoundException", err)
 	}
 	// A placement id is never reused.
-	if _, err := w.c.StartGameSessionPlacement(context.Background(), &gamelift.StartGameSessionPlacementInput{
+	if _, err := w.C.StartGameSessionPlacement(context.Background(), &gamelift.StartGameSessionPlacementInput{
 		PlacementId: aws.String("s1"), GameSessionQueueName: aws.String("q"), MaximumPlayerSessionCount: aws.Int32(2),
 	}); !errorsAs(err, &bad) {
 		t.Fatalf("reusing a placement id: %v, want InvalidRequestException", err)
@@ -333,10 +333,10 @@ func TestPlacementRetriesWhenGameSessionDoesNotActivate(t *testing.T) {
 	w := newWorld(t)
 	f := w.fleet("flaky", "", "custom-a", "custom-b")
 	bad := w.servers(f, "custom-a", 1)[0]
-	bad.activate.Store(false)
+	bad.Activate.Store(false)
 	w.queue(gamelift.CreateGameSessionQueueInput{Name: aws.String("q"), Destinations: destinations(f)})
 	w.place("q", "r1", nil, "p")
-	gs := <-bad.started
+	gs := <-bad.Started
 	eventually(t, "the placement to show its first game session", func() bool {
 		return aws.ToString(w.describe("r1").GameSessionArn) == gs.GameSessionID
 	})
@@ -345,7 +345,7 @@ func TestPlacementRetriesWhenGameSessionDoesNotActivate(t *testing.T) {
 	}
 	w.servers(f, "custom-b", 1)
 	// The unresponsive server ends; its game session with it.
-	if err := bad.proc.ProcessEnding(); err != nil {
+	if err := bad.Proc.ProcessEnding(); err != nil {
 		t.Fatal(err)
 	}
 	pl := w.fulfilledIn("r1", "custom-b", "p")
@@ -362,7 +362,7 @@ func TestPlacementTokenTakenByAnotherGameSession(t *testing.T) {
 	f := w.fleet("f", "", "custom-a")
 	w.servers(f, "custom-a", 2)
 	w.queue(gamelift.CreateGameSessionQueueInput{Name: aws.String("q"), Destinations: destinations(f)})
-	if _, err := w.c.CreateGameSession(context.Background(), &gamelift.CreateGameSessionInput{
+	if _, err := w.C.CreateGameSession(context.Background(), &gamelift.CreateGameSessionInput{
 		FleetId: aws.String(f), Location: aws.String("custom-a"), MaximumPlayerSessionCount: aws.Int32(2),
 		Name: aws.String("not-a-placement"), IdempotencyToken: aws.String("clash"),
 	}); err != nil {
@@ -381,14 +381,14 @@ func TestDeletingAQueueFailsItsPlacements(t *testing.T) {
 	f := w.fleet("f", "", "custom-a")
 	w.queue(gamelift.CreateGameSessionQueueInput{Name: aws.String("doomed"), Destinations: destinations(f)})
 	w.place("doomed", "orphan", nil)
-	if _, err := w.c.DeleteGameSessionQueue(context.Background(), &gamelift.DeleteGameSessionQueueInput{Name: aws.String("doomed")}); err != nil {
+	if _, err := w.C.DeleteGameSessionQueue(context.Background(), &gamelift.DeleteGameSessionQueueInput{Name: aws.String("doomed")}); err != nil {
 		t.Fatal(err)
 	}
 	if pl := w.outcome("orphan"); pl.Status != types.GameSessionPlacementStateFailed || pl.EndTime == nil {
 		t.Fatalf("placement of a deleted queue: %s", pl.Status)
 	}
 	var nf *types.NotFoundException
-	if _, err := w.c.StartGameSessionPlacement(context.Background(), &gamelift.StartGameSessionPlacementInput{
+	if _, err := w.C.StartGameSessionPlacement(context.Background(), &gamelift.StartGameSessionPlacementInput{
 		PlacementId: aws.String("late"), GameSessionQueueName: aws.String("doomed"), MaximumPlayerSessionCount: aws.Int32(1),
 	}); !errorsAs(err, &nf) {
 		t.Fatalf("placing through a deleted queue: %v, want NotFoundException", err)
@@ -405,7 +405,7 @@ func TestQueueChangesReachPendingPlacements(t *testing.T) {
 	w.servers(a, "custom-a", 3)
 	w.servers(b, "custom-b", 1)
 	ctx := context.Background()
-	alias, err := w.c.CreateAlias(ctx, &gamelift.CreateAliasInput{Name: aws.String("live"), RoutingStrategy: &types.RoutingStrategy{Type: types.RoutingStrategyTypeSimple, FleetId: aws.String(a)}})
+	alias, err := w.C.CreateAlias(ctx, &gamelift.CreateAliasInput{Name: aws.String("live"), RoutingStrategy: &types.RoutingStrategy{Type: types.RoutingStrategyTypeSimple, FleetId: aws.String(a)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -419,14 +419,14 @@ func TestQueueChangesReachPendingPlacements(t *testing.T) {
 	if st := w.describe("waits").Status; st != types.GameSessionPlacementStatePending {
 		t.Fatalf("placement is %s, want PENDING", st)
 	}
-	if _, err := w.c.UpdateGameSessionQueue(ctx, &gamelift.UpdateGameSessionQueueInput{
+	if _, err := w.C.UpdateGameSessionQueue(ctx, &gamelift.UpdateGameSessionQueueInput{
 		Name: aws.String("q"), FilterConfiguration: &types.FilterConfiguration{AllowedLocations: []string{"custom-a", "custom-b"}},
 	}); err != nil {
 		t.Fatal(err)
 	}
 	w.fulfilledIn("waits", "custom-a")
 	// Re-pointing the alias moves the next placements to the other fleet.
-	if _, err := w.c.UpdateAlias(ctx, &gamelift.UpdateAliasInput{AliasId: alias.Alias.AliasId, RoutingStrategy: &types.RoutingStrategy{Type: types.RoutingStrategyTypeSimple, FleetId: aws.String(b)}}); err != nil {
+	if _, err := w.C.UpdateAlias(ctx, &gamelift.UpdateAliasInput{AliasId: alias.Alias.AliasId, RoutingStrategy: &types.RoutingStrategy{Type: types.RoutingStrategyTypeSimple, FleetId: aws.String(b)}}); err != nil {
 		t.Fatal(err)
 	}
 	// Owners read a queue's destinations again when they are a second old.
@@ -441,7 +441,7 @@ func TestPlacementPassesItsGameSessionToTheServer(t *testing.T) {
 	f := w.fleet("f", "", "custom-a")
 	g := w.servers(f, "custom-a", 1)[0]
 	w.queue(gamelift.CreateGameSessionQueueInput{Name: aws.String("q"), Destinations: destinations(f)})
-	_, err := w.c.StartGameSessionPlacement(context.Background(), &gamelift.StartGameSessionPlacementInput{
+	_, err := w.C.StartGameSessionPlacement(context.Background(), &gamelift.StartGameSessionPlacementInput{
 		PlacementId: aws.String("full"), GameSessionQueueName: aws.String("q"), MaximumPlayerSessionCount: aws.Int32(6),
 		GameSessionName: aws.String("ranked match"), GameSessionData: aws.String(`{"map":"dust"}`),
 		GameProperties: []types.GameProperty{{Key: aws.String("mode"), Value: aws.String("ranked")}},
@@ -449,7 +449,7 @@ func TestPlacementPassesItsGameSessionToTheServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gs := <-g.started
+	gs := <-g.Started
 	if gs.Name != "ranked match" || gs.GameSessionData != `{"map":"dust"}` || gs.MaximumPlayerSessionCount != 6 ||
 		gs.GameProperties["mode"] != "ranked" || gs.IPAddress != "127.0.0.1" || gs.Port != 7000 {
 		t.Fatalf("the game server got %+v", gs)

@@ -16,12 +16,12 @@ func TestPlacementsGoOnAfterRestart(t *testing.T) {
 	w := newWorld(t)
 	f := w.fleet("f", "", "custom-a", "custom-b")
 	slow := w.servers(f, "custom-a", 1)[0]
-	slow.activate.Store(false)
+	slow.Activate.Store(false)
 	// Only custom-a has a server, so the first placement takes the slow
 	// one and the others wait.
 	w.queue(gamelift.CreateGameSessionQueueInput{Name: aws.String("q"), Destinations: destinations(f)})
 	w.place("q", "activating", nil, "ann")
-	gs := <-slow.started
+	gs := <-slow.Started
 	eventually(t, "the placement to record its game session", func() bool {
 		return aws.ToString(w.describe("activating").GameSessionArn) == gs.GameSessionID
 	})
@@ -31,7 +31,7 @@ func TestPlacementsGoOnAfterRestart(t *testing.T) {
 
 	w.restart()
 
-	if err := slow.proc.ActivateGameSession(); err != nil {
+	if err := slow.Proc.ActivateGameSession(); err != nil {
 		t.Fatalf("activate after the restart: %v", err)
 	}
 	pl := w.fulfilledIn("activating", "custom-a", "ann")
@@ -42,7 +42,7 @@ func TestPlacementsGoOnAfterRestart(t *testing.T) {
 	for _, id := range []string{"waiting-1", "waiting-2", "waiting-3"} {
 		w.fulfilledIn(id, "custom-b", "p-"+id)
 	}
-	if n := slow.sessions.Load(); n != 1 {
+	if n := slow.Sessions.Load(); n != 1 {
 		t.Fatalf("the slow server was given %d game sessions", n)
 	}
 }

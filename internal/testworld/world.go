@@ -112,6 +112,13 @@ func (w *World) Restart() {
 // them, and returns the fleet id.
 func (w *World) Fleet(name string, locations ...string) string {
 	w.T.Helper()
+	return w.FleetCost(name, "", locations...)
+}
+
+// FleetCost is Fleet with the fleet's AnywhereConfiguration.Cost (none
+// when cost is empty), which queues order placements by.
+func (w *World) FleetCost(name, cost string, locations ...string) string {
+	w.T.Helper()
 	ctx := context.Background()
 	var locs []types.LocationConfiguration
 	for _, l := range locations {
@@ -122,7 +129,11 @@ func (w *World) Fleet(name string, locations ...string) string {
 		}
 		locs = append(locs, types.LocationConfiguration{Location: aws.String(l)})
 	}
-	out, err := w.C.CreateFleet(ctx, &gamelift.CreateFleetInput{Name: aws.String(name), ComputeType: types.ComputeTypeAnywhere, Locations: locs})
+	in := &gamelift.CreateFleetInput{Name: aws.String(name), ComputeType: types.ComputeTypeAnywhere, Locations: locs}
+	if cost != "" {
+		in.AnywhereConfiguration = &types.AnywhereConfiguration{Cost: aws.String(cost)}
+	}
+	out, err := w.C.CreateFleet(ctx, in)
 	if err != nil {
 		w.T.Fatalf("CreateFleet %s: %v", name, err)
 	}
@@ -130,13 +141,14 @@ func (w *World) Fleet(name string, locations ...string) string {
 }
 
 // GameServer is one game server process: it activates every game session
-// it is given and accepts every player session presented to it.
+// it is given while Activate is set (it is at first).
 type GameServer struct {
 	Proc     *server.Process
 	FleetID  string
 	Location string
 	Compute  string
 	Sessions atomic.Int32
+	Activate atomic.Bool
 	// Started receives each game session the process is given; Updated
 	// each UpdateGameSession it is sent.
 	Started chan server.GameSession
@@ -164,6 +176,7 @@ func (w *World) Servers(fleetID, location string, count int) []*GameServer {
 	var out []*GameServer
 	for i := range count {
 		g := &GameServer{FleetID: fleetID, Location: location, Compute: compute, Started: make(chan server.GameSession, 16), Updated: make(chan server.UpdateGameSession, 16)}
+		g.Activate.Store(true)
 		w.mu.Lock()
 		pid := fmt.Sprintf("pid-%d", w.nextPID)
 		w.nextPID++
@@ -187,7 +200,9 @@ func (w *World) Servers(fleetID, location string, count int) []*GameServer {
 				case g.Started <- gs:
 				default:
 				}
-				go func() { _ = proc.ActivateGameSession() }()
+				if g.Activate.Load() {
+					go func() { _ = proc.ActivateGameSession() }()
+				}
 			},
 			OnUpdateGameSession: func(u server.UpdateGameSession) {
 				select {
