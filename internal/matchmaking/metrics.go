@@ -99,7 +99,7 @@ func (m *Metrics) matched(config string) {
 	}
 }
 
-func (m *Metrics) cycled(config string, took time.Duration, _ int) {
+func (m *Metrics) cycled(config string, took time.Duration) {
 	if m != nil {
 		m.cycle.WithLabelValues(config).Observe(took.Seconds())
 	}

@@ -535,7 +535,7 @@ func (o *owner) tick(now time.Time) {
 	}
 	start := time.Now()
 	made := o.mm.Cycle(now)
-	o.s.metrics.cycled(o.name, time.Since(start), o.mm.Len())
+	o.s.metrics.cycled(o.name, time.Since(start))
 	for _, fm := range made {
 		o.form(fm, now)
 	}
