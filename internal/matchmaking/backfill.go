@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 
 	"github.com/rallypoint/rallypoint/flexmatch"
-	"github.com/rallypoint/rallypoint/internal/engine"
 	"github.com/rallypoint/rallypoint/internal/fleet"
 	"github.com/rallypoint/rallypoint/internal/placement"
 )
@@ -155,20 +153,32 @@ func (o *owner) applyBackfill(m *match) {
 	if gs, err := o.s.cfg.Fleets.GameSession(o.ctx, gsARN); err == nil {
 		location = gs.Location
 	}
+	players := o.playersOf(m)
 	o.complete(m, conn, sessions)
 	if next != "" {
-		o.autoBackfill(m, gsARN, next, location)
+		o.autoBackfill(m, players, gsARN, next, location)
 	}
 }
 
+// playersOf copies the players of a match's tickets, for what must be
+// done with them once the tickets have ended.
+func (o *owner) playersOf(m *match) []Player {
+	var out []Player
+	for _, t := range o.matchTickets(m) {
+		out = append(out, t.Players...)
+	}
+	return out
+}
+
 // autoBackfill starts the backfill ticket of an AUTOMATIC configuration
-// for a match's game session, which has open slots.
-func (o *owner) autoBackfill(m *match, gameSessionARN, ticketID, location string) {
+// for a match's game session, which has open slots; players are the
+// match's players (see playersOf).
+func (o *owner) autoBackfill(m *match, players []Player, gameSessionARN, ticketID, location string) {
 	total := 0
 	for _, tm := range m.rec.Teams {
 		total += len(tm.Players)
 	}
-	if total >= o.rs.MaxPlayers() {
+	if total >= o.rs.MaxPlayers() || len(players) == 0 {
 		return
 	}
 	gs, err := o.s.cfg.Fleets.GameSession(o.ctx, gameSessionARN)
@@ -181,26 +191,17 @@ func (o *owner) autoBackfill(m *match, gameSessionARN, ticketID, location string
 			team[pid] = tm.Name
 		}
 	}
-	// The match's tickets have ended and left the owner; their stored
-	// records still hold the players' attributes.
-	var players []Player
-	for _, id := range m.rec.Tickets {
-		t, _, err := engine.Get[Ticket](o.ctx, o.s.cfg.Tickets, ticketKey(id))
-		if err != nil {
-			continue
+	current := make([]Player, 0, len(players))
+	for _, p := range players {
+		q := Player{PlayerID: p.PlayerID, Attributes: p.Attributes, Team: team[p.PlayerID]}
+		// A backfill request gives latency for the game session's
+		// location only.
+		if ms, ok := p.LatencyInMs[location]; ok {
+			q.LatencyInMs = map[string]int{location: ms}
 		}
-		for _, p := range t.Players {
-			q := Player{PlayerID: p.PlayerID, Attributes: p.Attributes, Team: team[p.PlayerID]}
-			if ms, ok := p.LatencyInMs[location]; ok {
-				q.LatencyInMs = map[string]int{location: ms}
-			}
-			players = append(players, q)
-		}
+		current = append(current, q)
 	}
-	if len(players) == 0 {
-		return
-	}
-	if _, err := o.s.startBackfill(o.ctx, o.cfg, gs, ticketID, players, true); err != nil {
+	if _, err := o.s.startBackfill(o.ctx, o.cfg, gs, ticketID, current, true); err != nil {
 		o.s.log.Warn("could not start an automatic backfill", "game_session", gameSessionARN, "error", err)
 	}
 }
@@ -267,7 +268,7 @@ func (b ServerBackfill) StartMatchBackfill(ctx context.Context, from fleet.Proce
 	}
 	in := BackfillInput{TicketID: ticketID, Configuration: configurationARN, GameSessionARN: gameSessionARN}
 	for _, p := range sp {
-		in.Players = append(in.Players, Player{PlayerID: p.PlayerID, Team: p.Team, LatencyInMs: p.LatencyInMs, Attributes: maps.Clone(p.PlayerAttributes)})
+		in.Players = append(in.Players, Player{PlayerID: p.PlayerID, Team: p.Team, LatencyInMs: p.LatencyInMs, Attributes: p.PlayerAttributes})
 	}
 	t, err := b.S.StartMatchBackfill(ctx, in)
 	if err != nil {

@@ -898,9 +898,13 @@ func (o *owner) outcome(pl placement.Placement) {
 		for _, p := range pl.PlacedPlayers {
 			sessions[p.PlayerID] = p.PlayerSessionID
 		}
+		var players []Player
+		if m.rec.AutoBackfillTicket != "" {
+			players = o.playersOf(m)
+		}
 		o.complete(m, conn, sessions)
 		if m.rec.AutoBackfillTicket != "" {
-			o.autoBackfill(m, pl.GameSessionARN, m.rec.AutoBackfillTicket, pl.Location)
+			o.autoBackfill(m, players, pl.GameSessionARN, m.rec.AutoBackfillTicket, pl.Location)
 		}
 	case placement.StatusFailed:
 		o.failMatch(m, "UNEXPECTED_ERROR", fmt.Sprintf("The match's game session placement %s failed.", pl.ID))
