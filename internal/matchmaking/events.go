@@ -2,8 +2,11 @@ package matchmaking
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/rallypoint/rallypoint/flexmatch"
 	"github.com/rallypoint/rallypoint/internal/events"
@@ -48,6 +51,11 @@ type Detail struct {
 	CustomEventData       string             `json:"customEventData,omitempty"`
 	MatchID               string             `json:"matchId,omitempty"`
 	GameSessionInfo       GameSessionInfoDoc `json:"gameSessionInfo"`
+
+	// key names what the event reports (a ticket's nth search, a match's
+	// creation, ...): the event's id derives from it, so that the same
+	// event published twice is stored once.
+	key string
 }
 
 // TicketDoc is one ticket in an event.
@@ -107,6 +115,69 @@ func newDetail(typ string, tickets []*Ticket, conn *ConnectionInfo) Detail {
 	return d
 }
 
+// The events of each step. Each sets the key its id derives from.
+
+func searchingEvent(t *Ticket, est *int) Detail {
+	d := newDetail(EventSearching, []*Ticket{t}, nil)
+	d.EstimatedWaitMillis = "NOT_AVAILABLE"
+	if est != nil {
+		d.EstimatedWaitMillis = *est * 1000
+	}
+	d.key = fmt.Sprintf("searching/%s/%d", t.ID, t.Searches)
+	return d
+}
+
+// endEvent reports a ticket that ended other than COMPLETED.
+func endEvent(t *Ticket) Detail {
+	typ := EventFailed
+	switch t.Status {
+	case StatusCancelled:
+		typ = EventCancelled
+	case StatusTimedOut:
+		typ = EventTimedOut
+	}
+	d := newDetail(typ, []*Ticket{t}, nil)
+	d.Reason, d.Message, d.MatchID = t.StatusReason, t.StatusMessage, t.MatchID
+	d.key = "ended/" + t.ID
+	return d
+}
+
+func (o *owner) potentialMatchEvent(m *match, tickets []*Ticket) Detail {
+	d := newDetail(EventPotentialMatchCreated, tickets, nil)
+	d.MatchID = m.rec.ID
+	d.AcceptanceRequired = &o.cfg.AcceptanceRequired
+	if o.cfg.AcceptanceRequired {
+		d.AcceptanceTimeout = &o.cfg.AcceptanceTimeoutSeconds
+	}
+	d.RuleEvaluationMetrics = ruleMetrics(m.rec.Metrics)
+	d.key = "potential/" + m.rec.ID
+	return d
+}
+
+func acceptMatchEvent(m *match, tickets []*Ticket) Detail {
+	d := newDetail(EventAcceptMatch, tickets, nil)
+	d.MatchID = m.rec.ID
+	d.key = fmt.Sprintf("accept/%s/%d", m.rec.ID, len(m.rec.Announced))
+	return d
+}
+
+func acceptMatchCompletedEvent(m *match, tickets []*Ticket, acceptance string) Detail {
+	d := newDetail(EventAcceptMatchCompleted, tickets, nil)
+	d.MatchID, d.Acceptance = m.rec.ID, acceptance
+	d.key = "accepted/" + m.rec.ID
+	return d
+}
+
+func succeededEvent(matchID string, tickets []*Ticket, conn *ConnectionInfo) Detail {
+	d := newDetail(EventSucceeded, tickets, conn)
+	d.MatchID = matchID
+	d.key = "succeeded/" + matchID
+	return d
+}
+
+// eventNamespace names the ids of matchmaking events (UUID version 5).
+var eventNamespace = uuid.MustParse("8b7c1f0e-3d52-4a8e-9c61-2f4e5a7b9d13")
+
 func ruleMetrics(ms []flexmatch.RuleMetric) []RuleMetricDoc {
 	out := make([]RuleMetricDoc, 0, len(ms))
 	for _, m := range ms {
@@ -131,6 +202,9 @@ func (s *Service) publish(ctx context.Context, c *Configuration, d Detail, at ti
 		Subject:            events.Subject("matchmaking", subjectName(c.Name), d.Type),
 		NotificationTarget: c.NotificationTarget,
 		Document:           events.NewDocument(DetailType, s.cfg.Region, []string{c.ARN}, at, d),
+	}
+	if d.key != "" {
+		ev.Document.ID = uuid.NewSHA1(eventNamespace, []byte(c.Name+"/"+d.key)).String()
 	}
 	if s.out != nil {
 		select {

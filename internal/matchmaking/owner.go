@@ -143,6 +143,7 @@ func (o *owner) run() {
 	o.drain()
 	o.ready = true
 	o.recoverMatches()
+	o.republish()
 	timer := time.NewTimer(o.s.cfg.CycleInterval)
 	defer timer.Stop()
 	for {
@@ -321,6 +322,7 @@ func (o *owner) update(ts *tstate, fn func(*Ticket) bool) error {
 		if !fn(&t) {
 			return errAborted
 		}
+		t.ChangedAt = o.s.now()
 		rev, err := engine.Update(o.ctx, o.s.cfg.Tickets, ticketKey(t.ID), t, ts.rev)
 		if err == nil {
 			ts.t, ts.rev = t, rev
@@ -368,6 +370,7 @@ func (o *owner) searchQueued() {
 		}
 		t.Status = StatusSearching
 		t.EstimatedWaitSeconds = est
+		t.Searches++
 		return true
 	})
 	now := o.s.now()
@@ -384,12 +387,7 @@ func (o *owner) searchQueued() {
 		}
 		o.pool(ts)
 		if ts.inPool {
-			d := newDetail(EventSearching, []*Ticket{&ts.t}, nil)
-			d.EstimatedWaitMillis = "NOT_AVAILABLE"
-			if est != nil {
-				d.EstimatedWaitMillis = *est * 1000
-			}
-			o.s.publish(o.ctx, &o.cfg, d, now)
+			o.s.publish(o.ctx, &o.cfg, searchingEvent(&ts.t, est), now)
 		}
 	}
 	// A ticket that reacted by going back to QUEUED waits for the next round.
@@ -460,16 +458,8 @@ func (o *owner) end(ts *tstate, status, reason, message string) {
 			return
 		}
 	} else {
-		typ := EventFailed
-		switch status {
-		case StatusCancelled:
-			typ = EventCancelled
-		case StatusTimedOut:
-			typ = EventTimedOut
-		}
-		d := newDetail(typ, []*Ticket{&ts.t}, nil)
-		d.Reason, d.Message, d.MatchID = reason, message, ts.t.MatchID
-		if x, ok := o.mm.Explain(ts.t.ID); ok && typ != EventFailed {
+		d := endEvent(&ts.t)
+		if x, ok := o.mm.Explain(ts.t.ID); ok && d.Type != EventFailed {
 			d.RuleEvaluationMetrics = ruleMetrics(x.Metrics)
 		}
 		o.s.publish(o.ctx, &o.cfg, d, now)
@@ -618,14 +608,7 @@ func (o *owner) form(fm flexmatch.Match, now time.Time) {
 		}
 	}
 	o.s.metrics.matched(o.name)
-	d := newDetail(EventPotentialMatchCreated, tickets, nil)
-	d.MatchID = rec.ID
-	d.AcceptanceRequired = &o.cfg.AcceptanceRequired
-	if o.cfg.AcceptanceRequired {
-		d.AcceptanceTimeout = &o.cfg.AcceptanceTimeoutSeconds
-	}
-	d.RuleEvaluationMetrics = ruleMetrics(rec.Metrics)
-	o.s.publish(o.ctx, &o.cfg, d, now)
+	o.s.publish(o.ctx, &o.cfg, o.potentialMatchEvent(m, tickets), now)
 	if rec.Status == StatusPlacing {
 		o.place(m)
 	}
@@ -683,6 +666,7 @@ func (o *owner) backToSearch(ts *tstate) {
 			return false
 		}
 		t.Status, t.MatchID = StatusSearching, ""
+		t.Searches++
 		for i := range t.Players {
 			t.Players[i].Accepted = nil
 			if !t.Backfill {
@@ -699,12 +683,7 @@ func (o *owner) backToSearch(ts *tstate) {
 	}
 	o.pool(ts)
 	if ts.inPool {
-		d := newDetail(EventSearching, []*Ticket{&ts.t}, nil)
-		d.EstimatedWaitMillis = "NOT_AVAILABLE"
-		if est := o.estimate(); est != nil {
-			d.EstimatedWaitMillis = *est * 1000
-		}
-		o.s.publish(o.ctx, &o.cfg, d, now)
+		o.s.publish(o.ctx, &o.cfg, searchingEvent(&ts.t, o.estimate()), now)
 	}
 }
 
@@ -749,9 +728,7 @@ func (o *owner) acceptance(m *match) {
 	}
 	now := o.s.now()
 	if newly {
-		d := newDetail(EventAcceptMatch, tickets, nil)
-		d.MatchID = m.rec.ID
-		o.s.publish(o.ctx, &o.cfg, d, now)
+		o.s.publish(o.ctx, &o.cfg, acceptMatchEvent(m, tickets), now)
 		if rev, err := engine.Update(o.ctx, o.s.cfg.Tickets, matchKey(m.rec.ID), m.rec, m.rev); err == nil {
 			m.rev = rev
 		} else {
@@ -762,9 +739,7 @@ func (o *owner) acceptance(m *match) {
 	case rejected:
 		o.acceptanceFailed(m, AcceptanceRejected)
 	case all:
-		d := newDetail(EventAcceptMatchCompleted, tickets, nil)
-		d.MatchID, d.Acceptance = m.rec.ID, AcceptanceAccepted
-		o.s.publish(o.ctx, &o.cfg, d, now)
+		o.s.publish(o.ctx, &o.cfg, acceptMatchCompletedEvent(m, tickets, AcceptanceAccepted), now)
 		o.place(m)
 	}
 }
@@ -774,9 +749,7 @@ func (o *owner) acceptance(m *match) {
 // documents).
 func (o *owner) acceptanceFailed(m *match, why string) {
 	tickets := o.matchTickets(m)
-	d := newDetail(EventAcceptMatchCompleted, tickets, nil)
-	d.MatchID, d.Acceptance = m.rec.ID, why
-	o.s.publish(o.ctx, &o.cfg, d, o.s.now())
+	o.s.publish(o.ctx, &o.cfg, acceptMatchCompletedEvent(m, tickets, why), o.s.now())
 	for _, id := range m.rec.Tickets {
 		ts := o.tickets[id]
 		if ts == nil || ts.t.MatchID != m.rec.ID {
@@ -986,8 +959,6 @@ func (o *owner) complete(m *match, conn *ConnectionInfo, sessions map[string]str
 		o.s.metrics.ticketEnded(&t)
 		o.forget(ts)
 	}
-	d := newDetail(EventSucceeded, done, conn)
-	d.MatchID = m.rec.ID
-	o.s.publish(o.ctx, &o.cfg, d, now)
+	o.s.publish(o.ctx, &o.cfg, succeededEvent(m.rec.ID, done, conn), now)
 	o.dropMatch(m)
 }

@@ -120,7 +120,7 @@ func (s *Service) observe(t Ticket, rev uint64) {
 				delete(s.active, t.Configuration)
 			}
 		}
-		s.ended = append(s.ended, endedRef{id: t.ID, rev: rev, at: t.EndTime})
+		s.ended = append(s.ended, endedRef{id: t.ID, config: t.Configuration, rev: rev, at: t.EndTime})
 	} else {
 		if byConfig == nil {
 			byConfig = make(map[string]stored)

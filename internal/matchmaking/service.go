@@ -95,9 +95,10 @@ type stored struct {
 }
 
 type endedRef struct {
-	id  string
-	rev uint64
-	at  time.Time
+	id     string
+	config string
+	rev    uint64
+	at     time.Time
 }
 
 // New returns the Service; Run starts its work.

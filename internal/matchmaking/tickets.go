@@ -187,6 +187,7 @@ func (s *Service) StartMatchmaking(ctx context.Context, in StartInput) (Ticket, 
 		Status:        StatusQueued,
 		Players:       make([]Player, len(in.Players)),
 		StartTime:     now,
+		ChangedAt:     now,
 		Deadline:      now.Add(time.Duration(c.RequestTimeoutSeconds) * time.Second),
 	}
 	if t.ID == "" {
@@ -316,6 +317,7 @@ func (s *Service) mutateTicket(ctx context.Context, id string, fn func(*Ticket) 
 			}
 			return Ticket{}, err
 		}
+		t.ChangedAt = s.now()
 		next, err := engine.Update(ctx, s.cfg.Tickets, ticketKey(id), t, rev)
 		if errors.Is(err, engine.ErrStale) {
 			continue
@@ -451,6 +453,7 @@ func (s *Service) startBackfill(ctx context.Context, c Configuration, gs fleet.G
 		Status:         StatusQueued,
 		Players:        make([]Player, len(players)),
 		StartTime:      now,
+		ChangedAt:      now,
 		Deadline:       now.Add(time.Duration(c.RequestTimeoutSeconds) * time.Second),
 		Backfill:       true,
 		Auto:           auto,

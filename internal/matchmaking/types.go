@@ -195,9 +195,15 @@ type Ticket struct {
 	Auto           bool   `json:"auto,omitempty"`
 	GameSessionARN string `json:"gameSessionArn,omitempty"`
 
-	// StopRequested is set by StopMatchmaking on a ticket that is being
-	// placed: the owner cancels the placement and ends the ticket.
+	// StopRequested is set by StopMatchmaking; the owner acts on it.
 	StopRequested bool `json:"stopRequested,omitempty"`
+	// Searches counts the times the ticket started searching (a dropped
+	// match sends it back): it tells its MatchmakingSearching events apart.
+	Searches int `json:"searches,omitempty"`
+	// ChangedAt is when the ticket was last written: a new owner
+	// republishes the events of recent changes, which its predecessor may
+	// have stored without publishing.
+	ChangedAt time.Time `json:"changedAt,omitzero"`
 }
 
 // additionalPlayers is the AdditionalPlayerCount the matchmaker keeps
