@@ -76,10 +76,6 @@ var domainCodes = []struct {
 	{matchmaking.ErrNotFound, CodeNotFound},
 	{matchmaking.ErrInvalidRequest, CodeInvalidRequest},
 	{matchmaking.ErrConflict, CodeConflict},
-	// A request the ticket's state does not allow, such as AcceptMatch on
-	// a ticket that is not REQUIRES_ACCEPTANCE: GameLift's AcceptMatch
-	// declares only InvalidRequestException and NotFoundException for it.
-	{matchmaking.ErrUnsupported, CodeInvalidRequest},
 }
 
 // toError converts whatever a handler returned into the error response.

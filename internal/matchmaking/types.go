@@ -14,9 +14,6 @@ var (
 	ErrNotFound       = errors.New("not found")
 	ErrInvalidRequest = errors.New("invalid request")
 	ErrConflict       = errors.New("conflict")
-	// ErrUnsupported is a request GameLift would take but this ticket's
-	// state does not allow (AcceptMatch outside REQUIRES_ACCEPTANCE).
-	ErrUnsupported = errors.New("unsupported")
 )
 
 // Error is a caller-facing error: its message is meant for the user, its
