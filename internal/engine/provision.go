@@ -19,6 +19,7 @@ const (
 	BucketSessions          = "rp_sessions"           // fleet, placement: gs.<id>, ps.<id>, pl.<id>
 	BucketComputes          = "rp_computes"           // fleet: <fleet>.<compute>
 	BucketLeases            = "rp_leases"             // engine: <aggregate> -> holder
+	BucketPlayerEvents      = "rp_player_events"      // notifier: player id -> its latest matchmaking event
 )
 
 // StreamEvents carries every event document; subjects are
@@ -40,6 +41,9 @@ var bucketSpecs = []jetstream.KeyValueConfig{
 	{Bucket: BucketSessions, Description: "game sessions, player sessions, placements"},
 	{Bucket: BucketComputes, Description: "computes and server processes per fleet"},
 	{Bucket: BucketLeases, Description: "single-writer leases per aggregate"},
+	// A ticket lives at most 12 hours (FlexMatch's longest request
+	// timeout), so a day covers the latest event of every live ticket.
+	{Bucket: BucketPlayerEvents, Description: "the latest matchmaking event of each player, resent when it connects", TTL: 24 * time.Hour},
 }
 
 // eventsMaxAge bounds how long the event stream keeps history; consumers that
