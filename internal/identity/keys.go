@@ -85,12 +85,21 @@ func signingKeyName(period int64) string {
 func (k *keyring) current(ctx context.Context) (*signingKey, error) {
 	p := k.period(k.now())
 	k.mu.RLock()
-	key := k.byPeriod[p]
+	key, next := k.byPeriod[p], k.byPeriod[p+1]
 	k.mu.RUnlock()
-	if key != nil {
-		return key, nil
+	if key == nil {
+		var err error
+		if key, err = k.ensure(ctx, p); err != nil {
+			return nil, err
+		}
 	}
-	return k.ensure(ctx, p)
+	if next == nil {
+		// A new period began before Run's maintenance noticed: publish the
+		// next key now, so that it is in cached key sets before it signs.
+		// A failure here is Run's to repair.
+		_, _ = k.ensure(ctx, p+1)
+	}
+	return key, nil
 }
 
 // ensure loads period p's key, creating it if it does not exist yet.
