@@ -137,7 +137,7 @@ func TestListeners(t *testing.T) {
 	pub := ev.public.URL
 	cases := []struct {
 		name, url, op, body, code string
-		status               int
+		status                    int
 	}{
 		{"admin operation on the public listener", pub, "CreateIdentityPool", `{"IdentityPoolName":"p","AllowUnauthenticatedIdentities":true}`, "UnknownOperationException", 400},
 		{"public operation on the admin listener", ev.admin.URL, "GetId", `{}`, "MissingAuthenticationTokenException", 403},

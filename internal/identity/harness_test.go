@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -70,16 +69,15 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 func newEnvOn(t testing.TB, e *engine.Engine, clk *clock, opts ...envOption) *env {
 	t.Helper()
 	ev := &env{t: t, engine: e, clock: clk}
-	var public, admin http.Handler
-	ev.public = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { public.ServeHTTP(w, r) }))
-	t.Cleanup(ev.public.Close)
-	ev.admin = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { admin.ServeHTTP(w, r) }))
-	t.Cleanup(ev.admin.Close)
+	// Both listeners exist before the service (the public one's URL is its
+	// issuer) and start once their handlers are set.
+	ev.public = httptest.NewUnstartedServer(nil)
+	ev.admin = httptest.NewUnstartedServer(nil)
 	ev.cfg = identity.Config{
 		Config:     e.Bucket(engine.BucketConfig),
 		Identities: e.Bucket(engine.BucketIdentities),
 		Region:     testRegion,
-		Issuer:     ev.public.URL,
+		Issuer:     "http://" + ev.public.Listener.Addr().String(),
 		Logger:     slog.New(slog.DiscardHandler),
 		Now:        clk.Now,
 	}
@@ -87,10 +85,14 @@ func newEnvOn(t testing.TB, e *engine.Engine, clk *clock, opts ...envOption) *en
 		o(&ev.cfg)
 	}
 	ev.svc = ev.newService()
-	public = ev.svc.PublicHandler()
-	admin = ev.svc.AdminHandler(func(id string) (sigv4.Credentials, bool) {
+	ev.public.Config.Handler = ev.svc.PublicHandler()
+	ev.admin.Config.Handler = ev.svc.AdminHandler(func(id string) (sigv4.Credentials, bool) {
 		return operatorKey, id == operatorKey.AccessKeyID
 	}, false)
+	ev.public.Start()
+	t.Cleanup(ev.public.Close)
+	ev.admin.Start()
+	t.Cleanup(ev.admin.Close)
 	return ev
 }
 

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -129,14 +130,12 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, opName string) (
 	}
 	op, ok := h.ops[opName]
 	if !ok {
-		msg := "missing or malformed X-Amz-Target header; expected " + targetPrefix + "<Operation>"
-		for _, o := range h.others {
-			if o == opName {
-				msg = opName + " is served on the " + h.other + " listener, not this one"
-			}
-		}
-		if opName != "" && msg[0] == 'm' {
-			msg = "unknown operation " + strconv.Quote(opName)
+		msg := "unknown operation " + strconv.Quote(opName)
+		switch {
+		case opName == "":
+			msg = "missing or malformed X-Amz-Target header; expected " + targetPrefix + "<Operation>"
+		case slices.Contains(h.others, opName):
+			msg = opName + " is served on the " + h.other + " listener, not this one"
 		}
 		return h.writeError(w, r, &Error{Code: codeUnknownOperation, Message: msg})
 	}
