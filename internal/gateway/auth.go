@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/textproto"
 	"strings"
-	"time"
 
 	"github.com/rallypoint/rallypoint/internal/sigv4"
 )
@@ -81,7 +80,7 @@ func (g *Gateway) checkToken(ctx context.Context, token string) (Principal, erro
 	if err != nil {
 		return Principal{}, authFailure("token", err)
 	}
-	return checkPrincipal(p)
+	return g.checkPrincipal(p)
 }
 
 // checkSigV4 checks a request signed with an identity's temporary
@@ -117,7 +116,7 @@ func (g *Gateway) checkSigV4(ctx context.Context, r *http.Request) (Principal, e
 	if _, err := v.Verify(r, nil); err != nil {
 		return Principal{}, forbidden(sigv4Message(err))
 	}
-	return checkPrincipal(p)
+	return g.checkPrincipal(p)
 }
 
 func sigv4Message(err error) string {
@@ -127,11 +126,11 @@ func sigv4Message(err error) string {
 	return err.Error()
 }
 
-func checkPrincipal(p Principal) (Principal, error) {
+func (g *Gateway) checkPrincipal(p Principal) (Principal, error) {
 	if p.IdentityID == "" {
 		return Principal{}, forbidden("Forbidden: the credentials name no identity")
 	}
-	if !p.Expires.IsZero() && !time.Now().Before(p.Expires) {
+	if !p.Expires.IsZero() && !g.cfg.Now().Before(p.Expires) {
 		return Principal{}, unauthorized("Unauthorized: token expired")
 	}
 	return p, nil

@@ -129,7 +129,7 @@ func (g *Gateway) locate(ctx context.Context, id string) (*conn, record, error) 
 		if c, ok := g.local(id); ok {
 			return c, c.rec, nil
 		}
-		if time.Since(rec.ConnectedAt) > g.cfg.RequestTimeout {
+		if g.cfg.Now().Sub(rec.ConnectedAt) > g.cfg.RequestTimeout {
 			g.forgetStale(ctx, rec)
 		}
 		return nil, record{}, ErrGone

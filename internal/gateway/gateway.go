@@ -91,6 +91,10 @@ type Config struct {
 	// close). Default 5 s.
 	RequestTimeout time.Duration
 
+	// Now is the clock the time limits and credentials' expiry are judged
+	// by; nil means time.Now.
+	Now func() time.Time
+
 	HTTPClient *http.Client
 	Registerer prometheus.Registerer // nil: metrics are kept but not exported
 	Logger     *slog.Logger
@@ -160,6 +164,9 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.MaxFrameBytes > cfg.MaxMessageBytes {
 		cfg.MaxFrameBytes = cfg.MaxMessageBytes
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = http.DefaultClient
 	}
@@ -213,7 +220,7 @@ func (g *Gateway) Run(ctx context.Context) error {
 		return fmt.Errorf("gateway: subscribe %s: %w", g.subject, err)
 	}
 	defer func() { _ = sub.Unsubscribe() }()
-	if err := g.cfg.Conn.FlushWithContext(ctx); err != nil {
+	if err := g.cfg.Conn.FlushTimeout(g.cfg.RequestTimeout); err != nil {
 		return fmt.Errorf("gateway: subscribe %s: %w", g.subject, err)
 	}
 	held, err := g.cfg.Leases.Hold(ctx, nodeLease(g.cfg.NodeID), g.cfg.LeaseTTL)
@@ -240,8 +247,8 @@ func (g *Gateway) Run(ctx context.Context) error {
 				_ = held.Release(context.WithoutCancel(ctx))
 			}
 			return nil
-		case now := <-limits.C:
-			g.enforceLimits(now)
+		case <-limits.C:
+			g.enforceLimits(g.cfg.Now())
 		case <-sweeps.C:
 			g.sweep(ctx)
 		case <-lost:
@@ -266,6 +273,14 @@ func (g *Gateway) closedDown() bool {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	return g.shutdown && len(g.conns) == 0
+}
+
+// Ready reports whether the gateway accepts upgrades: Run has subscribed
+// to its subject and taken its lease, and Shutdown has not been called.
+func (g *Gateway) Ready() bool {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return g.ready.Load() && !g.shutdown
 }
 
 // enforceLimits closes the sockets past their idle timeout, maximum

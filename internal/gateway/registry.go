@@ -197,11 +197,12 @@ func (g *Gateway) sweep(ctx context.Context) {
 		return
 	}
 	alive := map[string]bool{} // node -> lease unexpired
-	now := time.Now()
+	now := g.cfg.Now()
 	for id, rec := range recs {
 		live, known := alive[rec.Node]
 		if !known {
-			live = g.nodeAlive(ctx, rec.Node, now)
+			// Leases are judged on the wall clock they were written by.
+			live = g.nodeAlive(ctx, rec.Node, time.Now())
 			alive[rec.Node] = live
 		}
 		if rec.Node == g.cfg.NodeID {

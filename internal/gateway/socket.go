@@ -337,7 +337,7 @@ func (c *conn) readLoop() {
 			}
 			continue
 		}
-		c.lastActive.Store(time.Now().UnixNano())
+		c.lastActive.Store(c.g.cfg.Now().UnixNano())
 		if problem := frameProblem(h); problem != "" {
 			c.close(closeProtocol, problem)
 			if !c.skip(h.Length) {

@@ -42,7 +42,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	now := time.Now().UTC()
+	now := g.cfg.Now().UTC()
 	rec := record{
 		ConnectionID: newConnectionID(),
 		PlayerID:     p.IdentityID,
