@@ -147,7 +147,7 @@ func (s *Service) maxTokenLifetime() time.Duration {
 // before it signs), reloads keys other nodes created, and deletes keys no
 // unexpired token was signed with.
 func (s *Service) Run(ctx context.Context) error {
-	tick := min(s.cfg.KeyRotation/8, time.Minute)
+	tick := max(min(s.cfg.KeyRotation/8, time.Minute), time.Second)
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	for {
