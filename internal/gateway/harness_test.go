@@ -3,8 +3,10 @@ package gateway_test
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -538,4 +540,9 @@ func (r *raw) expectClose(code int, reason string) {
 	if gotCode != code || gotReason != reason {
 		r.t.Fatalf("closed with %d %q, want %d %q", gotCode, gotReason, code, reason)
 	}
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
