@@ -49,6 +49,21 @@ type serveOptions struct {
 	tkRetention  time.Duration
 	mmInterval   time.Duration
 	pingBeacon   string
+
+	// players: identity pool and gateway
+	tokenIssuer  string
+	playerToken  time.Duration
+	playerCreds  time.Duration
+	keyRotation  time.Duration
+	oidcIssuers  []string
+	idleTimeout  time.Duration
+	maxDuration  time.Duration
+	maxFrame     int
+	maxMessage   int
+	messageRate  float64
+	messageBurst int
+	routes       []string
+	resumeWindow time.Duration
 }
 
 func newServeCmd() *cobra.Command {
@@ -116,6 +131,20 @@ func bindServeFlags(f *pflag.FlagSet, o *serveOptions) {
 	f.DurationVar(&o.mmInterval, "matchmaking-interval", time.Second, "time between two matchmaking cycles of a configuration: tickets that arrive in between are matched together")
 	f.StringVar(&o.pingBeacon, "ping-beacon", "", "also serve a UDP ping beacon at host:port (e.g. 0.0.0.0:7770), for the locations that declare it with the rallypoint:ping-beacon tag")
 	f.DurationVar(&o.heartbeat, "heartbeat-timeout", 3*time.Minute, "how long a game server process may go without a heartbeat before it is ended (the SDKs beat every 50-70s)")
+
+	f.StringVar(&o.tokenIssuer, "token-issuer", "", "the iss claim of the player tokens rallypoint signs, and where their JWKS is published (default: the public URL as http(s)://)")
+	f.DurationVar(&o.playerToken, "player-token-ttl", 15*time.Minute, "how long GetOpenIdToken tokens stay valid (a socket opened with one is closed when it expires)")
+	f.DurationVar(&o.playerCreds, "player-credentials-ttl", time.Hour, "how long GetCredentialsForIdentity credentials stay valid (a socket opened with them is closed when they expire)")
+	f.DurationVar(&o.keyRotation, "token-key-rotation", 24*time.Hour, "how often a new player-token signing key is made; old keys verify until their tokens expire")
+	f.StringArrayVar(&o.oidcIssuers, "oidc-issuer", nil, "issuer URL of an identity pool login provider as NAME=URL, when it is not https://NAME (repeatable)")
+	f.DurationVar(&o.idleTimeout, "gateway-idle-timeout", 10*time.Minute, "close a player socket that sent nothing for this long (close code 1001)")
+	f.DurationVar(&o.maxDuration, "gateway-max-duration", 2*time.Hour, "close a player socket open for this long (close code 1001)")
+	f.IntVar(&o.maxFrame, "gateway-max-frame", 32*1024, "largest WebSocket frame a player may send, in bytes (close code 1009)")
+	f.IntVar(&o.maxMessage, "gateway-max-message", 128*1024, "largest message a player may send, in bytes, across fragments (close code 1009)")
+	f.Float64Var(&o.messageRate, "gateway-message-rate", 20, "messages per second a player socket may send on average (close code 1008 above it)")
+	f.IntVar(&o.messageBurst, "gateway-message-burst", 40, "messages a player socket may send at once above the rate")
+	f.StringArrayVar(&o.routes, "gateway-route", nil, "send a socket route to an HTTP integration as ROUTE=URL, e.g. chat=http://127.0.0.1:9000/chat or $default=... (repeatable)")
+	f.DurationVar(&o.resumeWindow, "resume-window", 5*time.Minute, "how long after a ticket ended its last event is still sent to its player on connecting")
 }
 
 // resolve fills every flag the user did not set from the environment, then
@@ -233,6 +262,24 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, o serveOptions) err
 	if o.nodeID == "" {
 		o.nodeID = engine.DefaultNodeID()
 	}
+	oidcIssuers, err := pairs("--oidc-issuer", o.oidcIssuers, func(name, u string) error {
+		if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+			return fmt.Errorf("issuer URL %q must start with https:// or http://", u)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	routes, err := pairs("--gateway-route", o.routes, func(route, u string) error {
+		if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+			return fmt.Errorf("route %s: integration URL %q must start with https:// or http://", route, u)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 
 	n, err := node.Start(ctx, node.Config{
 		DataDir:             o.dataDir,
@@ -256,7 +303,22 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, o serveOptions) err
 		MatchmakingInterval: o.mmInterval,
 		ShutdownTimeout:     o.drainTimeout,
 		PingBeacon:          o.pingBeacon,
-		Logger:              log,
+		Players: node.PlayersConfig{
+			TokenIssuer:     o.tokenIssuer,
+			TokenTTL:        o.playerToken,
+			CredentialsTTL:  o.playerCreds,
+			KeyRotation:     o.keyRotation,
+			OIDCIssuers:     oidcIssuers,
+			IdleTimeout:     o.idleTimeout,
+			MaxDuration:     o.maxDuration,
+			MaxFrameBytes:   o.maxFrame,
+			MaxMessageBytes: o.maxMessage,
+			MessageRate:     o.messageRate,
+			MessageBurst:    o.messageBurst,
+			Routes:          routes,
+			ResumeWindow:    o.resumeWindow,
+		},
+		Logger: log,
 	})
 	if err != nil {
 		return err
@@ -279,6 +341,26 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, o serveOptions) err
 		return err
 	}
 	return serveErr
+}
+
+// pairs reads repeated NAME=VALUE flags into a map, checking each value.
+func pairs(flag string, list []string, check func(name, value string) error) (map[string]string, error) {
+	m := make(map[string]string, len(list))
+	for _, item := range list {
+		name, value, ok := strings.Cut(item, "=")
+		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+		if !ok || name == "" || value == "" {
+			return nil, fmt.Errorf("%s %q: use NAME=VALUE", flag, item)
+		}
+		if _, dup := m[name]; dup {
+			return nil, fmt.Errorf("%s: %s is given twice", flag, name)
+		}
+		if err := check(name, value); err != nil {
+			return nil, fmt.Errorf("%s: %w", flag, err)
+		}
+		m[name] = value
+	}
+	return m, nil
 }
 
 func printNewAccessKey(w io.Writer, k sigv4.Credentials, o serveOptions) {

@@ -26,6 +26,8 @@ import (
 	"github.com/rallypoint/rallypoint/internal/engine"
 	"github.com/rallypoint/rallypoint/internal/events"
 	"github.com/rallypoint/rallypoint/internal/fleet"
+	"github.com/rallypoint/rallypoint/internal/gateway"
+	"github.com/rallypoint/rallypoint/internal/identity"
 	"github.com/rallypoint/rallypoint/internal/matchmaking"
 	"github.com/rallypoint/rallypoint/internal/placement"
 	"github.com/rallypoint/rallypoint/internal/serversdk"
@@ -76,11 +78,47 @@ type Config struct {
 	// game clients measure their latency with (sdk/beacon), for a location
 	// whose beacon is this machine. Empty runs no beacon.
 	PingBeacon string
+	// Players configures the identity pool and the player gateway.
+	Players PlayersConfig
+}
+
+// PlayersConfig holds the identity pool's and the player gateway's
+// settings; zero values mean the defaults of identity.Config and
+// gateway.Config.
+type PlayersConfig struct {
+	// TokenIssuer is the iss of player tokens; empty means the public
+	// URL as http(s)://.
+	TokenIssuer    string
+	TokenTTL       time.Duration
+	CredentialsTTL time.Duration
+	KeyRotation    time.Duration
+	// OIDCIssuers maps login provider names to issuer URLs that are not
+	// https://<name>.
+	OIDCIssuers     map[string]string
+	IdleTimeout     time.Duration
+	MaxDuration     time.Duration
+	MaxFrameBytes   int
+	MaxMessageBytes int
+	MessageRate     float64
+	MessageBurst    int
+	// Routes binds socket routes ("chat", "$default", "$connect",
+	// "$disconnect") to HTTP integration URLs.
+	Routes map[string]string
+	// ResumeWindow is how long after a ticket ended its last event is
+	// still sent to its player on connecting.
+	ResumeWindow time.Duration
+	// NotifierLeaseTTL bounds how long pushes wait for another node after
+	// the notifier's node dies; zero means 10 s.
+	NotifierLeaseTTL time.Duration
 }
 
 // ServerSDKPath is where game servers connect with the server SDK on the
 // public listener.
 const ServerSDKPath = "/serversdk"
+
+// GatewayPath is where players open their WebSocket on the public
+// listener.
+const GatewayPath = "/ws"
 
 // Node is a running rallypoint process.
 type Node struct {
@@ -94,6 +132,9 @@ type Node struct {
 	deliver  *events.Deliverer
 	sdk      *serversdk.Server
 	control  *api.Server
+	ids      *identity.Service
+	gw       *gateway.Gateway
+	notifier *events.Notifier
 	stopRun  context.CancelFunc
 	public   *httpServer
 	admin    *httpServer
@@ -284,6 +325,12 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	}
 
 	n.control = control
+	credentials := func(id string) (sigv4.Credentials, bool) { k, ok := keys[id]; return k, ok }
+	if err := n.startPlayers(ctx, publicURL, reg); err != nil {
+		n.engine.Close()
+		n.closeListeners()
+		return nil, err
+	}
 
 	adminMux := http.NewServeMux()
 	adminMux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -292,7 +339,13 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	})
 	adminMux.HandleFunc("GET /readyz", n.readyz)
 	adminMux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	adminMux.Handle("/", control)
+	cognitoAdmin := n.ids.AdminHandler(credentials, cfg.InsecureDev)
+	adminMux.Handle("/", byTarget(cognitoTargetPrefix, cognitoAdmin, control))
+	connections := n.gw.ConnectionsHandler(credentials, cfg.InsecureDev)
+	// API Gateway's endpoint includes the stage, so clients may send
+	// /<stage>/@connections/<id>.
+	adminMux.Handle("/@connections/{id}", connections)
+	adminMux.Handle("/{stage}/@connections/{id}", connections)
 
 	publicMux := http.NewServeMux()
 	publicMux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -301,6 +354,10 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	// Some SDKs add a trailing slash to the endpoint they are given.
 	publicMux.Handle("GET "+ServerSDKPath, n.sdk)
 	publicMux.Handle("GET "+ServerSDKPath+"/", n.sdk)
+	publicMux.Handle("GET "+GatewayPath, n.gw)
+	cognito := n.ids.PublicHandler()
+	publicMux.Handle("POST /", cognito)
+	publicMux.Handle("GET /.well-known/", cognito)
 
 	runCtx, stopRun := context.WithCancel(context.Background())
 	n.stopRun = stopRun
@@ -337,6 +394,21 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 			n.log.Error("notification delivery stopped", "error", err)
 		}
 	}()
+	n.wg.Go(func() {
+		if err := n.ids.Run(runCtx); err != nil {
+			n.log.Error("identity key rotation stopped", "error", err)
+		}
+	})
+	n.wg.Go(func() {
+		if err := n.gw.Run(runCtx); err != nil {
+			n.log.Error("player gateway stopped", "error", err)
+		}
+	})
+	n.wg.Go(func() {
+		if err := n.notifier.Run(runCtx); err != nil {
+			n.log.Error("player notifier stopped", "error", err)
+		}
+	})
 
 	n.admin = newHTTPServer(adminMux, cfg.Logger)
 	n.public = newHTTPServer(publicMux, cfg.Logger)
@@ -350,6 +422,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		"public", "http://"+n.pubLn.Addr().String(),
 		"admin", "http://"+n.adminLn.Addr().String(),
 		"server_sdk_endpoint", publicURL+ServerSDKPath,
+		"player_gateway", publicURL+GatewayPath,
 		"engine", n.engineDescription(),
 		"version", buildinfo.String())
 	if cfg.InsecureDev {
@@ -571,6 +644,11 @@ func (n *Node) Shutdown(ctx context.Context) error {
 	// not drain. Now that the listener is closed, they are told to
 	// reconnect (to another node, or to this one once it is back).
 	n.sdk.Close()
+	// Player sockets too: each is closed with 1001 and its records
+	// removed, so that no registry entry outlives its socket.
+	if err := n.gw.Shutdown(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("close player sockets: %w", err))
+	}
 	n.stopRun()
 	n.wg.Wait()
 	if err := n.engine.Close(); err != nil {

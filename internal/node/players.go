@@ -1,0 +1,116 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rallypoint/rallypoint/internal/engine"
+	"github.com/rallypoint/rallypoint/internal/events"
+	"github.com/rallypoint/rallypoint/internal/gateway"
+	"github.com/rallypoint/rallypoint/internal/identity"
+	"github.com/rallypoint/rallypoint/internal/sigv4"
+)
+
+// cognitoTargetPrefix starts the X-Amz-Target of Cognito identity calls,
+// which share the admin listener's POST / with GameLift's JSON protocol.
+const cognitoTargetPrefix = "AWSCognitoIdentityService."
+
+// startPlayers builds the identity pool, the gateway and the notifier.
+func (n *Node) startPlayers(ctx context.Context, publicURL string, reg prometheus.Registerer) error {
+	pc := n.cfg.Players
+	issuer := pc.TokenIssuer
+	if issuer == "" {
+		// Tokens are fetched and verified over HTTP(S) on the same
+		// listener the sockets use.
+		issuer = "http" + strings.TrimPrefix(publicURL, "ws")
+	}
+	var err error
+	n.ids, err = identity.New(ctx, identity.Config{
+		Config:         n.engine.Bucket(engine.BucketConfig),
+		Identities:     n.engine.Bucket(engine.BucketIdentities),
+		Region:         n.fleets.Region(),
+		Issuer:         issuer,
+		TokenTTL:       pc.TokenTTL,
+		CredentialsTTL: pc.CredentialsTTL,
+		KeyRotation:    pc.KeyRotation,
+		OIDCIssuers:    pc.OIDCIssuers,
+		Logger:         n.cfg.Logger,
+	})
+	if err != nil {
+		return fmt.Errorf("start identity pool: %w", err)
+	}
+	n.gw, err = gateway.New(gateway.Config{
+		Connections:       n.engine.Bucket(engine.BucketConnections),
+		PlayerConnections: n.engine.Bucket(engine.BucketPlayerConnections),
+		Conn:              n.engine.Conn(),
+		Leases:            n.engine.Leases(),
+		NodeID:            n.cfg.NodeID,
+		Auth:              gatewayAuth{n.ids},
+		Matchmaking:       n.matches,
+		Resume: func(ctx context.Context, playerID string) ([]byte, bool) {
+			return n.notifier.Latest(ctx, playerID)
+		},
+		Routes:          pc.Routes,
+		IdleTimeout:     pc.IdleTimeout,
+		MaxDuration:     pc.MaxDuration,
+		MaxFrameBytes:   pc.MaxFrameBytes,
+		MaxMessageBytes: pc.MaxMessageBytes,
+		MessageRate:     pc.MessageRate,
+		MessageBurst:    pc.MessageBurst,
+		Registerer:      reg,
+		Logger:          n.cfg.Logger,
+	})
+	if err != nil {
+		return fmt.Errorf("start player gateway: %w", err)
+	}
+	n.notifier, err = events.NewNotifier(events.NotifierConfig{
+		Stream:       n.engine.Events(),
+		Latest:       n.engine.Bucket(engine.BucketPlayerEvents),
+		Leases:       n.engine.Leases(),
+		Pusher:       n.gw,
+		ResumeWindow: pc.ResumeWindow,
+		LeaseTTL:     pc.NotifierLeaseTTL,
+		Registerer:   reg,
+		Logger:       n.cfg.Logger,
+	})
+	if err != nil {
+		return fmt.Errorf("start player notifier: %w", err)
+	}
+	return nil
+}
+
+// gatewayAuth lets the gateway authenticate upgrades with the identity
+// pool's tokens and temporary credentials.
+type gatewayAuth struct{ ids *identity.Service }
+
+func (a gatewayAuth) VerifyToken(ctx context.Context, token string) (gateway.Principal, error) {
+	p, err := a.ids.VerifyToken(ctx, token)
+	return gateway.Principal{IdentityID: p.IdentityID, Expires: p.Expires}, err
+}
+
+func (a gatewayAuth) SessionCredentials(ctx context.Context, accessKeyID, sessionToken string) (sigv4.Credentials, gateway.Principal, error) {
+	c, p, err := a.ids.SessionCredentials(ctx, accessKeyID, sessionToken)
+	return c, gateway.Principal{IdentityID: p.IdentityID, Expires: p.Expires}, err
+}
+
+// byTarget sends requests whose X-Amz-Target starts with prefix to match,
+// and every other request to rest.
+func byTarget(prefix string, match, rest http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.Header.Get("X-Amz-Target"), prefix) {
+			match.ServeHTTP(w, r)
+			return
+		}
+		rest.ServeHTTP(w, r)
+	})
+}
+
+// Identities is the node's identity pool service.
+func (n *Node) Identities() *identity.Service { return n.ids }
+
+// Gateway is the node's player gateway.
+func (n *Node) Gateway() *gateway.Gateway { return n.gw }
