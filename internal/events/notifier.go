@@ -17,10 +17,16 @@ import (
 )
 
 // Pusher delivers a frame to every connection a player holds, on whichever
-// node holds it. The player gateway implements it.
+// node holds it. The player gateway implements it. It returns
+// ErrNotConnected when the player holds no connection.
 type Pusher interface {
 	PushToPlayer(ctx context.Context, playerID string, frame []byte) error
 }
+
+// ErrNotConnected is a Pusher's answer for a player without a connection:
+// not a failure, as many tickets are started by a studio's backend for
+// players who never open a socket here.
+var ErrNotConnected = errors.New("player not connected")
 
 // NotifierConfig is what a Notifier needs.
 type NotifierConfig struct {
@@ -289,7 +295,12 @@ func (n *Notifier) handle(ctx context.Context, msgs []jetstream.Msg) {
 	})
 	n.parallel(order, func(id string) {
 		for _, f := range players[id].frames {
-			if err := n.cfg.Pusher.PushToPlayer(ctx, id, f); err != nil {
+			err := n.cfg.Pusher.PushToPlayer(ctx, id, f)
+			if errors.Is(err, ErrNotConnected) {
+				n.metrics.offline.Inc()
+				continue
+			}
+			if err != nil {
 				n.metrics.failed.Inc()
 				if ctx.Err() == nil {
 					n.log.Warn("pushing an event to a player failed", "player", id, "error", err)
@@ -362,7 +373,7 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 }
 
 type notifierMetrics struct {
-	events, pushed, failed prometheus.Counter
+	events, pushed, offline, failed prometheus.Counter
 	delay                  prometheus.Histogram
 }
 
@@ -376,6 +387,10 @@ func newNotifierMetrics(reg prometheus.Registerer) *notifierMetrics {
 			Name: "rallypoint_notifier_pushes_total",
 			Help: "Events handed to the gateway for a player (each of its connections receives it).",
 		}),
+		offline: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "rallypoint_notifier_offline_total",
+			Help: "Events for a player who held no connection (it gets its latest event when it connects).",
+		}),
 		failed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "rallypoint_notifier_push_failures_total",
 			Help: "Events the gateway could not push to a player (the registry could not be read).",
@@ -387,7 +402,7 @@ func newNotifierMetrics(reg prometheus.Registerer) *notifierMetrics {
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.events, m.pushed, m.failed, m.delay)
+		reg.MustRegister(m.events, m.pushed, m.offline, m.failed, m.delay)
 	}
 	return m
 }

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -71,7 +72,7 @@ func (n *Node) startPlayers(ctx context.Context, publicURL string, reg prometheu
 		Stream:       n.engine.Events(),
 		Latest:       n.engine.Bucket(engine.BucketPlayerEvents),
 		Leases:       n.engine.Leases(),
-		Pusher:       n.gw,
+		Pusher:       notifyPusher{n.gw},
 		ResumeWindow: pc.ResumeWindow,
 		LeaseTTL:     pc.NotifierLeaseTTL,
 		Registerer:   reg,
@@ -95,6 +96,17 @@ func (a gatewayAuth) VerifyToken(ctx context.Context, token string) (gateway.Pri
 func (a gatewayAuth) SessionCredentials(ctx context.Context, accessKeyID, sessionToken string) (sigv4.Credentials, gateway.Principal, error) {
 	c, p, err := a.ids.SessionCredentials(ctx, accessKeyID, sessionToken)
 	return c, gateway.Principal{IdentityID: p.IdentityID, Expires: p.Expires}, err
+}
+
+// notifyPusher hands the notifier's pushes to the gateway.
+type notifyPusher struct{ gw *gateway.Gateway }
+
+func (p notifyPusher) PushToPlayer(ctx context.Context, playerID string, frame []byte) error {
+	err := p.gw.PushToPlayer(ctx, playerID, frame)
+	if errors.Is(err, gateway.ErrGone) {
+		return events.ErrNotConnected
+	}
+	return err
 }
 
 // byTarget sends requests whose X-Amz-Target starts with prefix to match,
