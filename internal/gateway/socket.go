@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"io"
 	"net"
 	"sync"
@@ -309,9 +308,6 @@ func encodeClose(code int, reason string) []byte {
 }
 
 // --- reading ---
-
-// errProtocol marks a frame that breaks RFC 6455.
-var errProtocol = errors.New("protocol error")
 
 // readLoop reads frames until the socket ends, then removes the
 // connection. It runs in the goroutine that served the upgrade.
