@@ -98,3 +98,14 @@ func FuzzSelectRoute(f *testing.F) {
 		}
 	})
 }
+
+func TestConnectionIDs(t *testing.T) {
+	seen := map[string]bool{}
+	for range 10000 {
+		id := newConnectionID()
+		if len(id) != 16 || !validConnectionID(id) || id[0] == '-' || id[0] == '_' || seen[id] {
+			t.Fatalf("connection id %q", id)
+		}
+		seen[id] = true
+	}
+}

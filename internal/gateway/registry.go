@@ -36,12 +36,19 @@ type playerConnections struct {
 	Connections []string `json:"connections"`
 }
 
-// newConnectionID returns a random id of 16 URL-safe characters (96 bits),
-// valid as a KV key and in a URL path without escaping.
+// newConnectionID returns a random id of 16 URL-safe characters (about 95
+// bits), valid as a KV key and in a URL path without escaping. It never
+// starts with '-' or '_', which command lines take for an option
+// ("aws ... --connection-id -x" fails).
 func newConnectionID() string {
 	var b [12]byte
-	_, _ = rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
+	for {
+		_, _ = rand.Read(b[:])
+		id := base64.RawURLEncoding.EncodeToString(b[:])
+		if id[0] != '-' && id[0] != '_' {
+			return id
+		}
+	}
 }
 
 // validConnectionID reports whether id could be a connection id. Anything

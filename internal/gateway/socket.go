@@ -434,11 +434,15 @@ func (c *conn) skip(n int64) bool {
 // peerClose answers the client's close frame with the same code and
 // waits (briefly) for the answer to be written.
 func (c *conn) peerClose(payload []byte) {
-	code := closeNormal
-	if len(payload) >= 2 {
+	code := closeNoStatus
+	switch {
+	case len(payload) == 1:
+		code = closeProtocol
+	case len(payload) >= 2:
 		code = int(binary.BigEndian.Uint16(payload))
-	} else {
-		code = closeNoStatus
+		if !sendableCloseCode(code) || !utf8.Valid(payload[2:]) {
+			code = closeProtocol
+		}
 	}
 	c.closeWith(code, "", true, false)
 	c.wmu.Lock()
@@ -450,6 +454,16 @@ func (c *conn) peerClose(payload []byte) {
 	case <-done:
 	case <-t.C:
 	}
+}
+
+// sendableCloseCode reports whether a close frame may carry code (RFC
+// 6455 section 7.4: 1000-1003, 1007-1011, 3000-4999).
+func sendableCloseCode(code int) bool {
+	switch {
+	case code >= 1000 && code <= 1003, code >= 1007 && code <= 1011, code >= 3000 && code <= 4999:
+		return true
+	}
+	return false
 }
 
 // submit hands a message to the connection's handler, in order, waiting
