@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/gamelift"
 	"github.com/aws/aws-sdk-go-v2/service/gamelift/types"
 	"github.com/aws/smithy-go"
+	natsserver "github.com/nats-io/nats-server/v2/server"
 
 	"github.com/rallypoint/rallypoint/internal/node"
 	"github.com/rallypoint/rallypoint/internal/testworld"
@@ -69,9 +70,14 @@ func duel(t *testing.T, tune func(*node.Config)) *testworld.World {
 
 func startMatch(t *testing.T, p *testworld.Player) string {
 	t.Helper()
+	return startMatchIn(t, p, "duel")
+}
+
+func startMatchIn(t *testing.T, p *testworld.Player, config string) string {
+	t.Helper()
 	r := p.Do(map[string]any{
 		"action":            "startMatchmaking",
-		"configurationName": "duel",
+		"configurationName": config,
 		"playerAttributes":  map[string]any{"skill": map[string]any{"N": 20}},
 		"latencyInMs":       map[string]any{"custom-eu": 30},
 	})
@@ -356,4 +362,60 @@ func connections(t *testing.T, n *node.Node, method, id, body string) (int, stri
 func sha256Hex(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:])
+}
+
+// The notifier runs on one node at a time; when that node stops, another
+// takes its consumer over and players keep being told.
+func TestNotifierMovesToAnotherNode(t *testing.T) {
+	url := externalNATS(t)
+	w := duel(t, func(c *node.Config) {
+		c.NATSURL, c.NATSListen = url, ""
+		c.Players.NotifierLeaseTTL = time.Second
+	})
+	// STANDALONE: the game servers of the world are connected to the node
+	// that stops, and this test is about the notifier.
+	if _, err := w.C.CreateMatchmakingConfiguration(context.Background(), &gamelift.CreateMatchmakingConfigurationInput{
+		Name:                  aws.String("standalone-duel"),
+		RuleSetName:           aws.String("duel"),
+		RequestTimeoutSeconds: aws.Int32(120),
+		AcceptanceRequired:    aws.Bool(false),
+		FlexMatchMode:         types.FlexMatchModeStandalone,
+	}); err != nil {
+		t.Fatalf("CreateMatchmakingConfiguration: %v", err)
+	}
+	b, _ := w.Join("b")
+	pool := w.GuestPool("arena-players")
+	first := testworld.Guest(t, b, pool)
+	startMatchIn(t, first, "standalone-duel")
+	first.Event("MatchmakingSearching")
+
+	// Node "test" held the notifier (it started first); it stops, and b,
+	// which also takes the matchmaking configuration over, pushes. The
+	// engine is a NATS server of its own, so it outlives the node.
+	if err := w.N.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	second := testworld.Guest(t, b, pool)
+	startMatchIn(t, second, "standalone-duel")
+	for _, p := range []*testworld.Player{first, second} {
+		p.Event("MatchmakingSucceeded")
+	}
+}
+
+// externalNATS runs a NATS server with JetStream for nodes to share, so
+// that any of them can stop.
+func externalNATS(t *testing.T) string {
+	t.Helper()
+	s, err := natsserver.NewServer(&natsserver.Options{
+		Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go s.Start()
+	if !s.ReadyForConnections(10 * time.Second) {
+		t.Fatal("NATS server did not start")
+	}
+	t.Cleanup(s.Shutdown)
+	return s.ClientURL()
 }
