@@ -90,12 +90,21 @@ type gatewayAuth struct{ ids *identity.Service }
 
 func (a gatewayAuth) VerifyToken(ctx context.Context, token string) (gateway.Principal, error) {
 	p, err := a.ids.VerifyToken(ctx, token)
-	return gateway.Principal{IdentityID: p.IdentityID, Expires: p.Expires}, err
+	return gateway.Principal{IdentityID: p.IdentityID, Expires: p.Expires}, expired(err)
 }
 
 func (a gatewayAuth) SessionCredentials(ctx context.Context, accessKeyID, sessionToken string) (sigv4.Credentials, gateway.Principal, error) {
 	c, p, err := a.ids.SessionCredentials(ctx, accessKeyID, sessionToken)
-	return c, gateway.Principal{IdentityID: p.IdentityID, Expires: p.Expires}, err
+	return c, gateway.Principal{IdentityID: p.IdentityID, Expires: p.Expires}, expired(err)
+}
+
+// expired marks the identity pool's expiry for the gateway, which answers
+// it with 401 (get a new token) rather than 403.
+func expired(err error) error {
+	if errors.Is(err, identity.ErrExpired) {
+		return fmt.Errorf("%w: %w", gateway.ErrExpired, err)
+	}
+	return err
 }
 
 // notifyPusher hands the notifier's pushes to the gateway.

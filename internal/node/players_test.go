@@ -18,9 +18,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cognitoidentity"
 	"github.com/aws/aws-sdk-go-v2/service/gamelift"
 	"github.com/aws/aws-sdk-go-v2/service/gamelift/types"
 	"github.com/aws/smithy-go"
+	"github.com/coder/websocket"
 	natsserver "github.com/nats-io/nats-server/v2/server"
 
 	"github.com/rallypoint/rallypoint/internal/node"
@@ -418,4 +420,71 @@ func externalNATS(t *testing.T) string {
 	}
 	t.Cleanup(s.Shutdown)
 	return s.ClientURL()
+}
+
+// Tokens bound a socket's life: an expired one is refused at the upgrade
+// (401), and an open socket is closed when its token expires (1008).
+func TestExpiredTokens(t *testing.T) {
+	w := testworld.New(t, nil)
+	ctx := context.Background()
+	pool, err := testworld.Cognito(w.N).CreateIdentityPool(ctx, &cognitoidentity.CreateIdentityPoolInput{
+		IdentityPoolName:               aws.String("studio"),
+		AllowUnauthenticatedIdentities: false,
+		DeveloperProviderName:          aws.String("login.studio.example"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	devToken := func(user string, d int64) string {
+		out, err := testworld.Cognito(w.N).GetOpenIdTokenForDeveloperIdentity(ctx, &cognitoidentity.GetOpenIdTokenForDeveloperIdentityInput{
+			IdentityPoolId: pool.IdentityPoolId,
+			Logins:         map[string]string{"login.studio.example": user},
+			TokenDuration:  aws.Int64(d),
+		})
+		if err != nil {
+			t.Fatalf("GetOpenIdTokenForDeveloperIdentity: %v", err)
+		}
+		return aws.ToString(out.Token)
+	}
+	url := "ws://" + w.N.PublicAddr() + node.GatewayPath
+
+	// No credentials at all, and a token that is not one: refused.
+	for _, c := range []struct {
+		header string
+		want   int
+	}{{"", http.StatusUnauthorized}, {"Bearer not.a.token", http.StatusForbidden}} {
+		h := http.Header{}
+		if c.header != "" {
+			h.Set("Authorization", c.header)
+		}
+		_, resp, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: h})
+		if err == nil || resp == nil || resp.StatusCode != c.want {
+			t.Errorf("upgrade with %q: %v (response %v), want HTTP %d", c.header, err, resp, c.want)
+		}
+	}
+
+	short := devToken("erin", 2)
+	conn, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {"Bearer " + short}}})
+	if err != nil {
+		t.Fatalf("upgrade with a fresh developer token: %v", err)
+	}
+	defer conn.CloseNow()
+	_, _, err = conn.Read(ctx) // nothing is sent until the token expires
+	var ce websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != websocket.StatusPolicyViolation || ce.Reason != "token expired" {
+		t.Fatalf("socket at token expiry: %v, want close 1008 \"token expired\"", err)
+	}
+	_, resp, err := websocket.Dial(ctx, url+"?token="+short, nil)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("upgrade with an expired token: %v (response %v), want HTTP 401", err, resp)
+	}
+	// The node is fine: a fresh token opens a socket.
+	conn2, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{Subprotocols: []string{"rallypoint", devToken("erin", 60)}})
+	if err != nil {
+		t.Fatalf("upgrade with a fresh token as a subprotocol: %v", err)
+	}
+	if conn2.Subprotocol() != "rallypoint" {
+		t.Errorf("subprotocol %q, want rallypoint", conn2.Subprotocol())
+	}
+	conn2.Close(websocket.StatusNormalClosure, "")
 }
