@@ -52,14 +52,14 @@ const wait = 20 * time.Second
 // world is a real engine with the real identity and matchmaking services
 // over it; gateways are added with node.
 type world struct {
-	t    *testing.T
+	t    testing.TB
 	e    *engine.Engine
 	ids  *identity.Service
 	mm   *matchmaking.Service
 	pool string
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	ctx := context.Background()
 	e := enginetest.Open(t)
@@ -265,7 +265,7 @@ func (n *node) crash() {
 }
 
 // eventually polls cond until it holds or the wait runs out.
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(wait)
 	for !cond() {
