@@ -374,7 +374,7 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 
 type notifierMetrics struct {
 	events, pushed, offline, failed prometheus.Counter
-	delay                  prometheus.Histogram
+	delay                           prometheus.Histogram
 }
 
 func newNotifierMetrics(reg prometheus.Registerer) *notifierMetrics {

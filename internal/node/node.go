@@ -410,6 +410,17 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		}
 	})
 
+	// The gateway takes upgrades once it has subscribed to its node's
+	// subject and swept what a previous run left: wait for that, so that
+	// a node that says it listens also takes player sockets.
+	if err := n.awaitGateway(ctx); err != nil {
+		stopRun()
+		n.wg.Wait()
+		n.engine.Close()
+		n.closeListeners()
+		return nil, err
+	}
+
 	n.admin = newHTTPServer(adminMux, cfg.Logger)
 	n.public = newHTTPServer(publicMux, cfg.Logger)
 	n.serve(n.admin, n.adminLn)
@@ -615,6 +626,11 @@ func (n *Node) readyz(w http.ResponseWriter, r *http.Request) {
 	if err := n.engine.Check(ctx); err != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		fmt.Fprintln(w, "engine:", err)
+		return
+	}
+	if !n.gw.Ready() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "player gateway: starting")
 		return
 	}
 	fmt.Fprintln(w, "ready")

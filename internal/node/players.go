@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -105,6 +106,23 @@ func expired(err error) error {
 		return fmt.Errorf("%w: %w", gateway.ErrExpired, err)
 	}
 	return err
+}
+
+// awaitGateway waits until the gateway takes upgrades.
+func (n *Node) awaitGateway(ctx context.Context) error {
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	deadline := time.After(30 * time.Second)
+	for !n.gw.Ready() {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("start player gateway: %w", ctx.Err())
+		case <-deadline:
+			return errors.New("start player gateway: not ready after 30 s (is the engine answering?)")
+		case <-t.C:
+		}
+	}
+	return nil
 }
 
 // notifyPusher hands the notifier's pushes to the gateway.
