@@ -239,6 +239,54 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, o serveOptions) err
 	if err != nil {
 		return err
 	}
+	oidcIssuers, err := pairs("--oidc-issuer", o.oidcIssuers, func(name, u string) error {
+		if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+			return fmt.Errorf("issuer URL %q must start with https:// or http://", u)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	routes, err := pairs("--gateway-route", o.routes, func(route, u string) error {
+		switch {
+		case strings.HasPrefix(route, "$") && route != "$default" && route != "$connect" && route != "$disconnect":
+			return fmt.Errorf("route %s: the routes starting with $ are $default, $connect and $disconnect", route)
+		case builtinActions[route]:
+			return fmt.Errorf("route %s: a built-in action cannot be sent to an integration", route)
+		}
+		if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+			return fmt.Errorf("route %s: integration URL %q must start with https:// or http://", route, u)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+
+	for _, f := range []struct {
+		name string
+		ok   bool
+	}{
+		{"--gateway-max-frame", o.maxFrame > 0},
+		{"--gateway-max-message", o.maxMessage >= o.maxFrame},
+		{"--gateway-message-rate", o.messageRate > 0},
+		{"--gateway-message-burst", o.messageBurst > 0},
+		{"--gateway-idle-timeout", o.idleTimeout > 0},
+		{"--gateway-max-duration", o.maxDuration > 0},
+		{"--player-token-ttl", o.playerToken > 0},
+		{"--player-credentials-ttl", o.playerCreds > 0},
+		{"--token-key-rotation", o.keyRotation > 0},
+		{"--resume-window", o.resumeWindow > 0},
+	} {
+		if !f.ok {
+			if f.name == "--gateway-max-message" {
+				return fmt.Errorf("--gateway-max-message %d: must be at least --gateway-max-frame (%d)", o.maxMessage, o.maxFrame)
+			}
+			return fmt.Errorf("%s: must be positive", f.name)
+		}
+	}
+
 	var keys []sigv4.Credentials
 	for _, s := range o.accessKeys {
 		k, err := node.ParseAccessKey(s)
@@ -262,25 +310,6 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, o serveOptions) err
 	if o.nodeID == "" {
 		o.nodeID = engine.DefaultNodeID()
 	}
-	oidcIssuers, err := pairs("--oidc-issuer", o.oidcIssuers, func(name, u string) error {
-		if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
-			return fmt.Errorf("issuer URL %q must start with https:// or http://", u)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	routes, err := pairs("--gateway-route", o.routes, func(route, u string) error {
-		if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
-			return fmt.Errorf("route %s: integration URL %q must start with https:// or http://", route, u)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-
 	n, err := node.Start(ctx, node.Config{
 		DataDir:             o.dataDir,
 		Listen:              o.listen,
@@ -341,6 +370,11 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, o serveOptions) err
 		return err
 	}
 	return serveErr
+}
+
+// builtinActions are the socket actions the gateway answers itself.
+var builtinActions = map[string]bool{
+	"startMatchmaking": true, "stopMatchmaking": true, "acceptMatch": true, "describeMatchmaking": true, "ping": true,
 }
 
 // pairs reads repeated NAME=VALUE flags into a map, checking each value.

@@ -112,6 +112,37 @@ func TestServeSettingsErrors(t *testing.T) {
 	}
 }
 
+// Flags that runServe checks refuse to start before anything is written.
+func TestServeRefusesBadPlayerSettings(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--gateway-route", "chat"}, "--gateway-route \"chat\": use NAME=VALUE"},
+		{[]string{"--gateway-route", "chat=ftp://x"}, "must start with https:// or http://"},
+		{[]string{"--gateway-route", "$other=http://x"}, "the routes starting with $ are"},
+		{[]string{"--gateway-route", "ping=http://x"}, "built-in action"},
+		{[]string{"--gateway-route", "a=http://x", "--gateway-route", "a=http://y"}, "a is given twice"},
+		{[]string{"--oidc-issuer", "accounts.google.com"}, "--oidc-issuer"},
+		{[]string{"--gateway-max-frame", "0"}, "--gateway-max-frame: must be positive"},
+		{[]string{"--gateway-max-frame", "4096", "--gateway-max-message", "1024"}, "must be at least --gateway-max-frame"},
+		{[]string{"--player-token-ttl", "-1s"}, "--player-token-ttl: must be positive"},
+	} {
+		dir := filepath.Join(t.TempDir(), "data")
+		root := newRootCmd()
+		root.SetArgs(append([]string{"serve", "--data-dir", dir, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"}, tc.args...))
+		root.SetOut(io.Discard)
+		root.SetErr(io.Discard)
+		err := root.ExecuteContext(context.Background())
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("serve %v: %v, want an error mentioning %q", tc.args, err, tc.want)
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Errorf("serve %v wrote its data directory before refusing", tc.args)
+		}
+	}
+}
+
 var listeningLine = regexp.MustCompile(`rallypoint is listening: public http://(\S+)\s+admin \(control plane\) http://(\S+)`)
 
 // TestServeCommand runs "rallypoint serve" in process the way a user
