@@ -19,6 +19,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/signal"
@@ -42,13 +43,13 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, *url, *token); err != nil {
+	if err := run(ctx, *url, *token, os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "socket:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, url, token string) error {
+func run(ctx context.Context, url, token string, stdin io.Reader, stdout io.Writer) error {
 	conn, resp, err := websocket.Dial(ctx, url, &websocket.DialOptions{
 		HTTPHeader: http.Header{"Authorization": {"Bearer " + token}},
 	})
@@ -69,12 +70,12 @@ func run(ctx context.Context, url, token string) error {
 				closed <- err
 				return
 			}
-			fmt.Println(string(b))
+			fmt.Fprintln(stdout, string(b))
 		}
 	}()
 	lines := make(chan string)
 	go func() {
-		in := bufio.NewScanner(os.Stdin)
+		in := bufio.NewScanner(stdin)
 		in.Buffer(make([]byte, 0, 64<<10), 1<<20)
 		for in.Scan() {
 			lines <- in.Text()
