@@ -145,7 +145,11 @@ func (n *Notifier) serve(ctx context.Context) {
 			// connecting later get their latest event from Latest.
 			DeliverPolicy: jetstream.DeliverNewPolicy,
 			AckPolicy:     jetstream.AckAllPolicy,
-			AckWait:       30 * time.Second,
+			// What a node that died had received comes again after
+			// AckWait, to the next holder: short, as a batch is pushed in
+			// milliseconds; a push that comes twice is recognised by the
+			// event's id.
+			AckWait:       10 * time.Second,
 			MaxAckPending: 4 * notifierBatch,
 			MaxDeliver:    -1,
 		})
@@ -182,7 +186,19 @@ func (n *Notifier) consume(ctx context.Context, cons jetstream.Consumer) error {
 	if err != nil {
 		return fmt.Errorf("consume %s: %w", NotifierConsumer, err)
 	}
-	defer cc.Stop()
+	defer func() {
+		cc.Stop()
+		// Hand back at once what arrived but was not pushed, so that
+		// the next holder need not wait out AckWait for it.
+		for {
+			select {
+			case m := <-in:
+				_ = m.Nak()
+			default:
+				return
+			}
+		}
+	}()
 	msgs := make([]jetstream.Msg, 0, notifierBatch)
 	for {
 		msgs = msgs[:0]

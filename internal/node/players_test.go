@@ -488,3 +488,23 @@ func TestExpiredTokens(t *testing.T) {
 	}
 	conn2.Close(websocket.StatusNormalClosure, "")
 }
+
+// Past the resume window, an ended ticket's last event is no longer sent
+// on connecting: the first frame a reconnecting player gets is the reply
+// to its own ping.
+func TestResumeWindowEnds(t *testing.T) {
+	w := duel(t, func(c *node.Config) { c.Players.ResumeWindow = time.Millisecond })
+	pool := w.GuestPool("arena-players")
+	alice := testworld.Guest(t, w.N, pool)
+	bob := testworld.Guest(t, w.N, pool)
+	startMatch(t, alice)
+	startMatch(t, bob)
+	alice.Event("MatchmakingSucceeded")
+	alice.Close()
+	time.Sleep(10 * time.Millisecond) // past the window
+	alice.Connect(w.N)
+	alice.Do(map[string]any{"action": "ping"})
+	if frames := alice.Frames(); len(frames) != 1 {
+		t.Fatalf("reconnecting after the window got %d frames before its ping's reply: %s", len(frames)-1, frames[0])
+	}
+}
