@@ -3,14 +3,15 @@ package identity
 import (
 	"context"
 	"errors"
+	"maps"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
-	"maps"
-	"net/http"
+	jose "github.com/go-jose/go-jose/v4"
 )
 
 // verifiedLogin is one entry of a Logins map whose token was checked.
@@ -85,14 +86,21 @@ var asymmetricAlgs = []string{
 	oidc.PS256, oidc.PS384, oidc.PS512, oidc.EdDSA,
 }
 
+// asymmetricJoseAlgs are the same, for parsing.
+var asymmetricJoseAlgs = []jose.SignatureAlgorithm{
+	jose.RS256, jose.RS384, jose.RS512, jose.ES256, jose.ES384, jose.ES512,
+	jose.PS256, jose.PS384, jose.PS512, jose.EdDSA,
+}
+
 // discoveryRetry is how long a provider whose discovery failed is left
 // alone before it is tried again.
 const discoveryRetry = 30 * time.Second
 
-// providerCache holds one *oidc.Provider per issuer, each with its cached
-// remote key set (refetched when a token's kid is unknown, which is how a
-// provider's key rotation is picked up). Issuers come only from pool
-// configuration, so the map stays small.
+// providerCache holds, per issuer, the verifier built from its discovery
+// document and its keys (fetched again when a token names a kid they do
+// not list, which is how a provider's key rotation is picked up; see
+// providerKeys). Issuers come only from pool configuration, so the map
+// stays small.
 type providerCache struct {
 	client *http.Client
 	now    func() time.Time
@@ -103,7 +111,7 @@ type providerCache struct {
 
 type providerEntry struct {
 	mu       sync.Mutex // held during discovery; guards the fields below
-	provider *oidc.Provider
+	verifier *oidc.IDTokenVerifier
 	err      error
 	failedAt time.Time
 }
@@ -112,7 +120,7 @@ func newProviderCache(client *http.Client, now func() time.Time) *providerCache 
 	return &providerCache{client: client, now: now, entries: map[string]*providerEntry{}}
 }
 
-func (c *providerCache) get(ctx context.Context, issuer string) (*oidc.Provider, error) {
+func (c *providerCache) get(ctx context.Context, issuer string) (*oidc.IDTokenVerifier, error) {
 	c.mu.Lock()
 	e := c.entries[issuer]
 	if e == nil {
@@ -123,37 +131,47 @@ func (c *providerCache) get(ctx context.Context, issuer string) (*oidc.Provider,
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.provider != nil {
-		return e.provider, nil
+	if e.verifier != nil {
+		return e.verifier, nil
 	}
 	if e.err != nil && c.now().Sub(e.failedAt) < discoveryRetry {
 		return nil, e.err
 	}
 	p, err := oidc.NewProvider(oidc.ClientContext(ctx, c.client), issuer)
+	var meta struct {
+		JWKSURI string `json:"jwks_uri"`
+	}
+	if err == nil {
+		if err = p.Claims(&meta); err == nil && meta.JWKSURI == "" {
+			err = errors.New("the discovery document has no jwks_uri")
+		}
+	}
 	if err != nil {
 		e.err, e.failedAt = err, c.now()
 		return nil, err
 	}
-	e.provider, e.err = p, nil
-	return p, nil
+	keys := newProviderKeys(meta.JWKSURI, c.client, c.now)
+	e.verifier = oidc.NewVerifier(issuer, keys, &oidc.Config{SkipClientIDCheck: true, SupportedSigningAlgs: asymmetricAlgs, Now: c.now})
+	e.err = nil
+	return e.verifier, nil
 }
 
 // verify checks a provider's id token: signature against the provider's
 // JWKS, issuer, expiry, and an audience among clientIDs. It returns the
 // token's subject.
 func (c *providerCache) verify(ctx context.Context, issuer string, clientIDs []string, token string) (string, error) {
-	p, err := c.get(ctx, issuer)
+	v, err := c.get(ctx, issuer)
 	if err != nil {
 		return "", newError(CodeExternalService, "The login provider %s did not answer its OpenID discovery: %v", issuer, err)
 	}
-	v := p.Verifier(&oidc.Config{SkipClientIDCheck: true, SupportedSigningAlgs: asymmetricAlgs, Now: c.now})
 	tok, err := v.Verify(ctx, token)
 	if err != nil {
 		var expired *oidc.TokenExpiredError
 		switch {
 		case errors.As(err, &expired):
 			return "", notAuthorized("Invalid login token. Token expired: %s.", expired.Expiry.UTC().Format(time.RFC3339))
-		case strings.Contains(err.Error(), "fetching keys"):
+		case strings.Contains(err.Error(), errProviderKeys.Error()):
+			// go-oidc reports the key set's error as text only.
 			return "", newError(CodeExternalService, "The login provider %s did not serve its keys: %v", issuer, err)
 		}
 		return "", notAuthorized("Invalid login token. %v", err)

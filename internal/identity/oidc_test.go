@@ -4,6 +4,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -137,7 +138,35 @@ func TestOIDCLogin(t *testing.T) {
 		wantAPIError(t, err, identity.CodeNotAuthorized)
 	})
 
+	t.Run("made-up kids do not drive fetches", func(t *testing.T) {
+		// Past the refetch interval, the first unknown kid fetches the
+		// provider's keys again; the next ones within the interval do not.
+		ev.clock.Advance(11 * time.Second)
+		forger, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		before := idp.jwksFetches.Load()
+		for i := range 20 {
+			_, err := getID(idp.tokenWith(forger, jose.ES256, fmt.Sprintf("made-up-%d", i), idClaims{Subject: "player-1", Audience: idpClient}))
+			wantAPIError(t, err, identity.CodeNotAuthorized)
+		}
+		if n := idp.jwksFetches.Load() - before; n != 1 {
+			t.Fatalf("20 tokens with unknown kids made %d fetches of the provider's keys, want 1", n)
+		}
+		// A bad signature under a key the provider lists fetches nothing,
+		// whatever the time.
+		ev.clock.Advance(11 * time.Second)
+		idp.mu.Lock()
+		kid := idp.kid
+		idp.mu.Unlock()
+		before = idp.jwksFetches.Load()
+		_, err := getID(idp.tokenWith(forger, jose.ES256, kid, idClaims{Subject: "player-1", Audience: idpClient}))
+		wantAPIError(t, err, identity.CodeNotAuthorized)
+		if n := idp.jwksFetches.Load() - before; n != 0 {
+			t.Fatalf("a forged token under a known kid made %d fetches, want none", n)
+		}
+	})
+
 	t.Run("provider key rotation", func(t *testing.T) {
+		ev.clock.Advance(11 * time.Second) // past the refetch interval
 		before := idp.jwksFetches.Load()
 		idp.rotate("ec")
 		id, err := getID(idp.token(idClaims{Subject: "player-1", Audience: idpClient}))
