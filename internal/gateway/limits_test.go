@@ -2,11 +2,16 @@ package gateway_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"net"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 	"github.com/gobwas/ws"
+
+	"github.com/rallypoint/rallypoint/internal/gateway"
 )
 
 // Each limit closes the offending socket with its documented code and
@@ -120,4 +125,38 @@ func TestTimeLimits(t *testing.T) {
 		old.expectClose(websocket.StatusGoingAway, "maximum connection duration")
 		young.ping()
 	})
+}
+
+// A client that stops reading is closed as a slow consumer once more than
+// MaxQueueBytes wait for it, and sends to it fail with ErrLimitExceeded,
+// while another socket keeps working.
+func TestSlowConsumer(t *testing.T) {
+	w := newWorld(t)
+	n := w.node("a", func(c *cfgT) { c.MaxQueueBytes, c.WriteTimeout = 64<<10, time.Second })
+	good := n.connect(t, w.player())
+	p := w.player()
+	r := n.dialRaw(t, p)
+	// The client reads nothing, and its kernel buffers little.
+	if tc, ok := r.nc.(*net.TCPConn); ok {
+		_ = tc.SetReadBuffer(4096)
+	}
+	var id string
+	eventually(t, "the slow client's record", func() bool {
+		ids := w.recordsOf(p.id)
+		if len(ids) == 1 {
+			id = ids[0]
+		}
+		return id != ""
+	})
+	chunk := bytes.Repeat([]byte("x"), 32<<10)
+	var err error
+	// 64 MB is far more than the kernel's buffers on both ends can hold.
+	for i := 0; i < 2048 && err == nil; i++ {
+		err = n.g.Send(context.Background(), id, chunk)
+	}
+	if !errors.Is(err, gateway.ErrLimitExceeded) && !errors.Is(err, gateway.ErrGone) {
+		t.Fatalf("sending to a client that does not read: %v, want ErrLimitExceeded", err)
+	}
+	eventually(t, "the slow client's records to go", func() bool { return len(w.recordsOf(p.id)) == 0 })
+	good.ping()
 }
