@@ -16,6 +16,7 @@ import (
 
 	"github.com/rallypoint/rallypoint/internal/engine"
 	"github.com/rallypoint/rallypoint/internal/fleet"
+	"github.com/rallypoint/rallypoint/internal/identity"
 	"github.com/rallypoint/rallypoint/internal/node"
 	"github.com/rallypoint/rallypoint/internal/sigv4"
 )
@@ -64,6 +65,8 @@ type serveOptions struct {
 	messageBurst int
 	routes       []string
 	resumeWindow time.Duration
+	clientRate   float64
+	clientBurst  int
 }
 
 func newServeCmd() *cobra.Command {
@@ -144,6 +147,8 @@ func bindServeFlags(f *pflag.FlagSet, o *serveOptions) {
 	f.Float64Var(&o.messageRate, "gateway-message-rate", 20, "messages per second a player socket may send on average (close code 1008 above it)")
 	f.IntVar(&o.messageBurst, "gateway-message-burst", 40, "messages a player socket may send at once above the rate")
 	f.StringArrayVar(&o.routes, "gateway-route", nil, "send a socket route to an HTTP integration as ROUTE=URL, e.g. chat=http://127.0.0.1:9000/chat or $default=... (repeatable)")
+	f.Float64Var(&o.clientRate, "identity-client-rate", identity.DefaultClientRate, "GetId, GetOpenIdToken and GetCredentialsForIdentity calls a second one source address may make on average (TooManyRequestsException above it); 0 for no limit, as behind a proxy")
+	f.IntVar(&o.clientBurst, "identity-client-burst", identity.DefaultClientBurst, "calls one source address may make at once above --identity-client-rate")
 	f.DurationVar(&o.resumeWindow, "resume-window", 5*time.Minute, "how long after a ticket ended its last event is still sent to its player on connecting")
 }
 
@@ -278,10 +283,15 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, o serveOptions) err
 		{"--player-credentials-ttl", o.playerCreds > 0},
 		{"--token-key-rotation", o.keyRotation > 0},
 		{"--resume-window", o.resumeWindow > 0},
+		{"--identity-client-rate", o.clientRate >= 0},
+		{"--identity-client-burst", o.clientBurst > 0},
 	} {
 		if !f.ok {
 			if f.name == "--gateway-max-message" {
 				return fmt.Errorf("--gateway-max-message %d: must be at least --gateway-max-frame (%d)", o.maxMessage, o.maxFrame)
+			}
+			if f.name == "--identity-client-rate" {
+				return fmt.Errorf("%s: must be positive, or 0 for no limit", f.name)
 			}
 			return fmt.Errorf("%s: must be positive", f.name)
 		}
@@ -370,6 +380,15 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, o serveOptions) err
 		return err
 	}
 	return serveErr
+}
+
+// clientRate turns the flag's "0 for no limit" into identity.Config's
+// "negative for no limit".
+func clientRate(perSecond float64) float64 {
+	if perSecond == 0 {
+		return -1
+	}
+	return perSecond
 }
 
 // builtinActions are the socket actions the gateway answers itself.

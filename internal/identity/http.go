@@ -51,6 +51,7 @@ type handler struct {
 	others   []string
 	verifier *sigv4.Verifier // nil on the public listener
 	insecure bool
+	limits   *clientLimits // the public listener's; nil: no limit
 }
 
 // PublicHandler serves the calls game clients make, unsigned as Cognito
@@ -59,7 +60,7 @@ type handler struct {
 // /.well-known/jwks.json and /.well-known/openid-configuration, with which
 // anyone can verify rallypoint's OpenID tokens.
 func (s *Service) PublicHandler() http.Handler {
-	h := &handler{s: s, log: s.log, other: "admin", others: adminOps, ops: map[string]operation{
+	h := &handler{s: s, log: s.log, other: "admin", others: adminOps, limits: newClientLimits(s.cfg.ClientRate, s.cfg.ClientBurst, s.now), ops: map[string]operation{
 		"GetId":                     s.opGetID,
 		"GetOpenIdToken":            s.opGetOpenIDToken,
 		"GetCredentialsForIdentity": s.opGetCredentialsForIdentity,
@@ -111,6 +112,9 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request, opName string) (
 	}
 	if r.Method != http.MethodPost {
 		return h.writeError(w, r, &Error{Code: codeMethodNotAllowed, Message: "Cognito identity calls are POST requests"})
+	}
+	if !h.limits.allow(r) {
+		return h.writeError(w, r, &Error{Code: CodeTooManyRequests, Message: "Rate exceeded"})
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 	if err != nil {

@@ -20,6 +20,8 @@ const (
 	DefaultCredentialsTTL = time.Hour
 	DefaultKeyRotation    = 24 * time.Hour
 	DefaultRegion         = "local"
+	DefaultClientRate     = 20
+	DefaultClientBurst    = 60
 )
 
 // Config wires the identity service to its buckets and names its issuer.
@@ -53,7 +55,15 @@ type Config struct {
 	// HTTPClient fetches providers' discovery documents and JWKS; nil means
 	// a client with a 10 s timeout.
 	HTTPClient *http.Client
-	Logger     *slog.Logger
+	// ClientRate bounds the public calls (GetId, GetOpenIdToken,
+	// GetCredentialsForIdentity) one source address may make, per second
+	// on average, with bursts of ClientBurst: guests cost durable
+	// storage, so nobody may mint them without end. Zero means 20 a
+	// second and bursts of 60; a negative rate means no limit (behind a
+	// proxy that is the only source address, for example).
+	ClientRate  float64
+	ClientBurst int
+	Logger      *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -108,6 +118,12 @@ func New(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	if cfg.KeyRotation <= 0 {
 		cfg.KeyRotation = DefaultKeyRotation
+	}
+	if cfg.ClientRate == 0 {
+		cfg.ClientRate = DefaultClientRate
+	}
+	if cfg.ClientBurst <= 0 {
+		cfg.ClientBurst = DefaultClientBurst
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}

@@ -110,6 +110,10 @@ type PlayersConfig struct {
 	// NotifierLeaseTTL bounds how long pushes wait for another node after
 	// the notifier's node dies; zero means 10 s.
 	NotifierLeaseTTL time.Duration
+	// ClientRate and ClientBurst bound the public identity calls per
+	// source address (identity.Config); a negative rate means no limit.
+	ClientRate  float64
+	ClientBurst int
 }
 
 // ServerSDKPath is where game servers connect with the server SDK on the

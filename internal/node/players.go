@@ -40,6 +40,8 @@ func (n *Node) startPlayers(ctx context.Context, publicURL string, reg prometheu
 		CredentialsTTL: pc.CredentialsTTL,
 		KeyRotation:    pc.KeyRotation,
 		OIDCIssuers:    pc.OIDCIssuers,
+		ClientRate:     pc.ClientRate,
+		ClientBurst:    pc.ClientBurst,
 		Logger:         n.cfg.Logger,
 	})
 	if err != nil {
