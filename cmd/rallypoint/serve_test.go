@@ -127,6 +127,7 @@ func TestServeRefusesBadPlayerSettings(t *testing.T) {
 		{[]string{"--gateway-max-frame", "0"}, "--gateway-max-frame: must be positive"},
 		{[]string{"--gateway-max-frame", "4096", "--gateway-max-message", "1024"}, "must be at least --gateway-max-frame"},
 		{[]string{"--player-token-ttl", "-1s"}, "--player-token-ttl: must be positive"},
+		{[]string{"--identity-client-rate", "-1"}, "--identity-client-rate: must be positive, or 0 for no limit"},
 	} {
 		dir := filepath.Join(t.TempDir(), "data")
 		root := newRootCmd()
