@@ -156,6 +156,26 @@ func (l *Leases) Holder(ctx context.Context, name string) (Lease, error) {
 	return Lease{Name: name, Holder: rec.Holder, Expires: rec.Expires, Revision: entry.Revision()}, nil
 }
 
+// List returns the leases whose names start with prefix, expired or not.
+func (l *Leases) List(ctx context.Context, prefix string) ([]Lease, error) {
+	keys, err := l.kv.ListKeysFiltered(ctx, prefix+">")
+	if err != nil {
+		return nil, fmt.Errorf("list leases %s*: %w", prefix, err)
+	}
+	var out []Lease
+	for name := range keys.Keys() {
+		lease, err := l.Holder(ctx, name)
+		if errors.Is(err, ErrNoHolder) {
+			continue // released meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, lease)
+	}
+	return out, nil
+}
+
 // isRevisionMismatch recognises the compare-and-set failure of Update and
 // Delete with LastRevision, which the server reports as a wrong last
 // sequence.

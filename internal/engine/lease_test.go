@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -208,5 +209,31 @@ func TestHoldReleaseFreesTheLease(t *testing.T) {
 	b := engine.NewLeases(e.Bucket(engine.BucketLeases), "node-b", time.Now)
 	if _, err := b.Acquire(ctx, "queue.x", time.Minute); err != nil {
 		t.Fatalf("acquire after release: %v", err)
+	}
+}
+
+func TestLeaseList(t *testing.T) {
+	ctx := context.Background()
+	e := enginetest.Open(t)
+	a := engine.NewLeases(e.Bucket(engine.BucketLeases), "node-a", nil)
+	if got, err := a.List(ctx, "gateway."); err != nil || len(got) != 0 {
+		t.Fatalf("List with no leases: %v, %v", got, err)
+	}
+	for _, name := range []string{"gateway.a", "gateway.b", "matchmaking.ranked"} {
+		if _, err := a.Acquire(ctx, name, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := a.List(ctx, "gateway.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, l := range got {
+		names = append(names, l.Name+"@"+l.Holder)
+	}
+	slices.Sort(names)
+	if !slices.Equal(names, []string{"gateway.a@node-a", "gateway.b@node-a"}) {
+		t.Fatalf("List(gateway.) = %v", names)
 	}
 }

@@ -124,6 +124,10 @@ type Gateway struct {
 	ready   atomic.Bool // Run has subscribed and swept; upgrades are accepted
 	readers sync.WaitGroup
 
+	// lastFullSweep is when this node last read every record as the
+	// sweeper; only Run's goroutine touches it.
+	lastFullSweep time.Time
+
 	mu       sync.RWMutex     // guards the fields below
 	conns    map[string]*conn // the sockets this node holds, by connection id
 	shutdown bool

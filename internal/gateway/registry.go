@@ -190,18 +190,64 @@ func (g *Gateway) sweep(ctx context.Context) {
 	if _, err := g.cfg.Leases.Acquire(ctx, sweeperLease, 2*g.cfg.SweepInterval); err != nil {
 		return
 	}
+	// Reading every record costs in proportion to the sockets open, so it
+	// is done when a node has died (its lease expired), and otherwise only
+	// now and then, for what a failed removal left behind.
+	dead := g.deadNodes(ctx)
+	if len(dead) == 0 && !g.lastFullSweep.IsZero() && time.Since(g.lastFullSweep) < fullSweepEvery*g.cfg.SweepInterval {
+		return
+	}
+	if !g.sweepAll(ctx) {
+		return
+	}
+	g.lastFullSweep = time.Now()
+	// Their records are gone: forget the dead nodes' leases, so that they
+	// do not send every later sweep through every record again. A node
+	// that was only slow finds its lease gone and writes its records again.
+	for _, l := range dead {
+		if err := g.cfg.Leases.Release(ctx, l); err != nil && !errors.Is(err, engine.ErrLeaseLost) {
+			g.log.Warn("sweep: could not remove a dead node's lease", "lease", l.Name, "error", err)
+		}
+	}
+}
+
+// fullSweepEvery is how many sweep intervals pass between two readings of
+// every record when no node has died.
+const fullSweepEvery = 20
+
+// deadNodes are the gateway leases of other nodes that have expired.
+func (g *Gateway) deadNodes(ctx context.Context) []engine.Lease {
+	leases, err := g.cfg.Leases.List(ctx, "gateway.")
+	if err != nil {
+		g.log.Warn("sweep: could not list the gateway nodes' leases", "error", err)
+		return nil
+	}
+	now := time.Now() // leases are judged on the wall clock they were written by
+	var dead []engine.Lease
+	for _, l := range leases {
+		if l.Name == sweeperLease || l.Name == nodeLease(g.cfg.NodeID) || now.Before(l.Expires) {
+			continue
+		}
+		dead = append(dead, l)
+	}
+	return dead
+}
+
+// sweepAll reads every record and every player's list, and removes what
+// belongs to no live socket. It reports whether it could read them.
+func (g *Gateway) sweepAll(ctx context.Context) bool {
 	// Players' lists are read before the records: a connection is recorded
 	// before its player's list names it, so an id listed here and without
 	// a record below is stale.
 	lists, err := listEntries[playerConnections](ctx, g.cfg.PlayerConnections)
 	if err != nil {
 		g.log.Warn("sweep: could not list players' connections", "error", err)
-		return
+		return false
 	}
 	recs, err := listEntries[record](ctx, g.cfg.Connections)
 	if err != nil {
 		g.log.Warn("sweep: could not list connections", "error", err)
-		return
+		return false
 	}
 	alive := map[string]bool{} // node -> lease unexpired
 	now := g.cfg.Now()
@@ -245,6 +291,7 @@ func (g *Gateway) sweep(ctx context.Context) {
 			g.log.Warn("sweep: could not remove stale connection ids", "player", string(player), "error", err)
 		}
 	}
+	return true
 }
 
 // nodeAlive reports whether node holds an unexpired gateway lease.
