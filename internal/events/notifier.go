@@ -35,8 +35,10 @@ type NotifierConfig struct {
 	// Latest is the rp_player_events bucket: each player's latest
 	// matchmaking event, for players who connect after it went out.
 	Latest jetstream.KeyValue
-	Leases *engine.Leases
-	Pusher Pusher
+	// JetStream writes to Latest in batches.
+	JetStream jetstream.JetStream
+	Leases    *engine.Leases
+	Pusher    Pusher
 	// ResumeWindow is how long after a ticket ended its last event is still
 	// sent to a player who connects: long enough to reconnect after a
 	// dropped socket, short enough that an old result is not mistaken for a
@@ -80,8 +82,8 @@ const (
 
 // NewNotifier checks cfg and returns a notifier; Run starts it.
 func NewNotifier(cfg NotifierConfig) (*Notifier, error) {
-	if cfg.Stream == nil || cfg.Latest == nil || cfg.Leases == nil || cfg.Pusher == nil {
-		return nil, errors.New("notifier: stream, latest-event bucket, leases and pusher are required")
+	if cfg.Stream == nil || cfg.Latest == nil || cfg.JetStream == nil || cfg.Leases == nil || cfg.Pusher == nil {
+		return nil, errors.New("notifier: stream, latest-event bucket, JetStream, leases and pusher are required")
 	}
 	if cfg.ResumeWindow <= 0 {
 		cfg.ResumeWindow = 5 * time.Minute
@@ -303,12 +305,7 @@ func (n *Notifier) handle(ctx context.Context, msgs []jetstream.Msg) {
 			}
 		}
 	}
-	n.parallel(order, func(id string) {
-		b, _ := json.Marshal(players[id].latest)
-		if _, err := n.cfg.Latest.Put(ctx, latestKey(id), b); err != nil && ctx.Err() == nil {
-			n.log.Warn("recording a player's latest event failed; it will not be resent on connecting", "player", id, "error", err)
-		}
-	})
+	n.recordLatest(ctx, order, players)
 	n.parallel(order, func(id string) {
 		for _, f := range players[id].frames {
 			err := n.cfg.Pusher.PushToPlayer(ctx, id, f)
@@ -330,6 +327,37 @@ func (n *Notifier) handle(ctx context.Context, msgs []jetstream.Msg) {
 	for _, m := range msgs {
 		if md, err := m.Metadata(); err == nil {
 			n.metrics.delay.Observe(now.Sub(md.Timestamp).Seconds())
+		}
+	}
+}
+
+// recordLatest stores each player's latest event of the batch, all at once
+// (asynchronous publications to the bucket's subjects, then waiting for
+// every acknowledgement), before any of them is pushed.
+func (n *Notifier) recordLatest(ctx context.Context, order []string, players map[string]*playerPush) {
+	prefix := "$KV." + n.cfg.Latest.Bucket() + "."
+	futures := make([]jetstream.PubAckFuture, 0, len(order))
+	for _, id := range order {
+		b, _ := json.Marshal(players[id].latest)
+		f, err := n.cfg.JetStream.PublishAsync(prefix+latestKey(id), b)
+		if err != nil {
+			n.log.Warn("recording a player's latest event failed; it will not be resent on connecting", "player", id, "error", err)
+			continue
+		}
+		futures = append(futures, f)
+	}
+	timeout := time.NewTimer(10 * time.Second)
+	defer timeout.Stop()
+	for _, f := range futures {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			n.log.Warn("recording a player's latest event failed; it will not be resent on connecting", "error", err)
+		case <-timeout.C:
+			n.log.Warn("recording players' latest events timed out; they may not be resent on connecting")
+			return
+		case <-ctx.Done():
+			return
 		}
 	}
 }

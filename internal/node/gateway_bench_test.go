@@ -16,7 +16,10 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/rallypoint/rallypoint/internal/events"
 	"github.com/rallypoint/rallypoint/internal/node"
 	"github.com/rallypoint/rallypoint/internal/testworld"
 )
@@ -265,4 +268,61 @@ func loadClient() int {
 		fmt.Printf("got %d\n", received.Load())
 	}
 	return 0
+}
+
+// BenchmarkNotifierPushes publishes matchmaking events on the stream, each
+// naming one of 10,000 connected players, and reports events per second
+// from the first publication until the client process has received them
+// all: the notifier's whole path (the durable consumer, the player's latest
+// event recorded, the registry, the socket).
+//
+//	go test -run '^$' -bench NotifierPushes -benchtime 100000x ./internal/node/
+func BenchmarkNotifierPushes(b *testing.B) {
+	const n = 10000
+	l, _ := newGatewayLoad(b, n)
+	nc, err := nats.Connect(l.w.N.NATSURL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pub := events.NewPublisher(js)
+	type player struct {
+		PlayerID string `json:"playerId"`
+	}
+	type ticket struct {
+		TicketID string   `json:"ticketId"`
+		Players  []player `json:"players"`
+	}
+	type detail struct {
+		Type    string   `json:"type"`
+		Tickets []ticket `json:"tickets"`
+	}
+	total := b.N
+	b.ResetTimer()
+	start := time.Now()
+	for i := range total {
+		p := l.players[i%n]
+		doc := events.NewDocument("GameLift Matchmaking Event", "local", nil, time.Now(),
+			detail{Type: "MatchmakingSearching", Tickets: []ticket{{TicketID: fmt.Sprintf("t-%d", i), Players: []player{{PlayerID: p}}}}})
+		if _, err := pub.PublishAsync(events.Event{Subject: events.Subject("matchmaking", "bench", "MatchmakingSearching"), Document: doc}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	select {
+	case <-js.PublishAsyncComplete():
+	case <-time.After(time.Minute):
+		b.Fatal("events not stored within a minute")
+	}
+	fmt.Fprintf(l.in, "expect %d\n", total)
+	l.in.Flush()
+	if line := l.line(b); line != fmt.Sprintf("got %d", total) {
+		b.Fatalf("load client: %q", line)
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(float64(total)/elapsed.Seconds(), "events/s")
 }

@@ -74,6 +74,7 @@ func (n *Node) startPlayers(ctx context.Context, publicURL string, reg prometheu
 	n.notifier, err = events.NewNotifier(events.NotifierConfig{
 		Stream:       n.engine.Events(),
 		Latest:       n.engine.Bucket(engine.BucketPlayerEvents),
+		JetStream:    n.engine.JetStream(),
 		Leases:       n.engine.Leases(),
 		Pusher:       notifyPusher{n.gw},
 		ResumeWindow: pc.ResumeWindow,
