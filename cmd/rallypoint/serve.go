@@ -356,6 +356,8 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, o serveOptions) err
 			MessageBurst:    o.messageBurst,
 			Routes:          routes,
 			ResumeWindow:    o.resumeWindow,
+			ClientRate:      clientRate(o.clientRate),
+			ClientBurst:     o.clientBurst,
 		},
 		Logger: log,
 	})

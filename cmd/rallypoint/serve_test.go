@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -345,6 +347,72 @@ func TestVersionAndHelp(t *testing.T) {
 	for _, flag := range []string{"--data-dir", "--listen", "--admin-listen", "--nats", "--node-id", "--access-key", "--insecure-dev", "--config", "--log-format", "--public-url"} {
 		if !strings.Contains(out.String(), flag) {
 			t.Errorf("serve --help does not document %s", flag)
+		}
+	}
+}
+
+// The identity pool's per-address limit is the one serve is given: with a
+// burst of 2, the third quick GetId from one address is throttled, and
+// with 0 there is no limit.
+func TestServeIdentityClientRate(t *testing.T) {
+	for _, tc := range []struct {
+		rate, burst string
+		throttled   bool
+	}{{"1", "2", true}, {"0", "2", false}} {
+		ctx, cancel := context.WithCancel(context.Background())
+		out := &syncBuffer{}
+		root := newRootCmd()
+		root.SetArgs([]string{"serve", "--data-dir", t.TempDir(), "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+			"--insecure-dev", "--identity-client-rate", tc.rate, "--identity-client-burst", tc.burst})
+		root.SetOut(out)
+		root.SetErr(io.Discard)
+		done := make(chan error, 1)
+		go func() { done <- root.ExecuteContext(ctx) }()
+		var public, admin string
+		deadline := time.Now().Add(30 * time.Second)
+		for public == "" {
+			if m := listeningLine.FindStringSubmatch(out.String()); m != nil {
+				public, admin = m[1], m[2]
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("serve did not say where it listens:\n%s", out.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		call := func(addr, op, body string) (int, string) {
+			req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/", strings.NewReader(body))
+			req.Header.Set("X-Amz-Target", "AWSCognitoIdentityService."+op)
+			req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(b)
+		}
+		status, body := call(admin, "CreateIdentityPool", `{"IdentityPoolName":"p","AllowUnauthenticatedIdentities":true}`)
+		if status != http.StatusOK {
+			t.Fatalf("CreateIdentityPool: %d %s", status, body)
+		}
+		var pool struct{ IdentityPoolId string }
+		_ = json.Unmarshal([]byte(body), &pool)
+		var statuses []int
+		for range 3 {
+			s, _ := call(public, "GetId", `{"IdentityPoolId":"`+pool.IdentityPoolId+`"}`)
+			statuses = append(statuses, s)
+		}
+		want := []int{200, 200, 200}
+		if tc.throttled {
+			want[2] = http.StatusTooManyRequests
+		}
+		if !slices.Equal(statuses, want) {
+			t.Errorf("--identity-client-rate %s --identity-client-burst %s: GetId answered %v, want %v", tc.rate, tc.burst, statuses, want)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("serve: %v", err)
 		}
 	}
 }
