@@ -159,6 +159,24 @@ func TestConnectIntegrationCanRefuse(t *testing.T) {
 	}
 }
 
+// A $connect integration that cannot be reached refuses the upgrade with
+// 502, leaving no record.
+func TestConnectIntegrationUnreachable(t *testing.T) {
+	w := newWorld(t)
+	gone := newBackend(t, func(e event) (int, string) { return http.StatusOK, "" })
+	url := gone.URL
+	gone.Close() // nothing listens there now
+	n := w.node("a", func(c *cfgT) { c.Routes = map[string]string{"$connect": url} })
+	p := w.player()
+	_, resp, err := n.dial(t, dialOpts{header: http.Header{"Authorization": {"Bearer " + p.token}}})
+	if err == nil || resp == nil || resp.StatusCode != http.StatusBadGateway {
+		t.Fatalf("dial: %v %s, want 502", err, status(resp))
+	}
+	if len(w.records()) != 0 {
+		t.Errorf("records left: %v", w.records())
+	}
+}
+
 // The resume frame is the first a connecting player gets, before any push
 // queued while it was being fetched.
 func TestResumeFrameComesFirst(t *testing.T) {
