@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -84,6 +85,41 @@ func TestCrashedNodesRecordsAreSwept(t *testing.T) {
 	w.node("c", nil)
 	if _, ok := w.records()["stalestalestale0"]; ok {
 		t.Error("node c kept a record of its previous run")
+	}
+}
+
+// A node that was only slow, and lost its lease while another node swept
+// its records, takes the lease back and writes its sockets' records again:
+// its players stay reachable.
+func TestNodeThatLostItsLeaseWritesItsRecordsAgain(t *testing.T) {
+	w := newWorld(t)
+	a := w.node("a", func(c *cfgT) { c.LeaseTTL = 300 * time.Millisecond })
+	p := w.player()
+	sock := a.connect(t, p)
+	ids := w.recordsOf(p.id)
+	if len(ids) != 1 {
+		t.Fatalf("records %v", ids)
+	}
+	// What a sweeper does to a node it took for dead: the lease and the
+	// records go.
+	ctx := context.Background()
+	if err := w.e.Bucket(engine.BucketLeases).Delete(ctx, "gateway.a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.e.Bucket(engine.BucketConnections).Delete(ctx, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.e.Bucket(engine.BucketPlayerConnections).Delete(ctx, base64.RawURLEncoding.EncodeToString([]byte(p.id))); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "node a to write its records again", func() bool {
+		return len(w.recordsOf(p.id)) == 1 && len(w.playerConnections(p.id)) == 1
+	})
+	if err := a.g.PushToPlayer(ctx, p.id, []byte(`{"event":{"again":true}}`)); err != nil {
+		t.Fatalf("PushToPlayer after the records came back: %v", err)
+	}
+	if got := string(sock.read()); got != `{"event":{"again":true}}` {
+		t.Fatalf("push %q", got)
 	}
 }
 
