@@ -269,31 +269,26 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, o serveOptions) err
 		return err
 	}
 
+	const positive = "must be positive"
 	for _, f := range []struct {
-		name string
-		ok   bool
+		ok  bool
+		err string // the flag and what is wrong with its value
 	}{
-		{"--gateway-max-frame", o.maxFrame > 0},
-		{"--gateway-max-message", o.maxMessage >= o.maxFrame},
-		{"--gateway-message-rate", o.messageRate > 0},
-		{"--gateway-message-burst", o.messageBurst > 0},
-		{"--gateway-idle-timeout", o.idleTimeout > 0},
-		{"--gateway-max-duration", o.maxDuration > 0},
-		{"--player-token-ttl", o.playerToken > 0},
-		{"--player-credentials-ttl", o.playerCreds > 0},
-		{"--token-key-rotation", o.keyRotation > 0},
-		{"--resume-window", o.resumeWindow > 0},
-		{"--identity-client-rate", o.clientRate >= 0},
-		{"--identity-client-burst", o.clientBurst > 0},
+		{o.maxFrame > 0, "--gateway-max-frame: " + positive},
+		{o.maxMessage >= o.maxFrame, fmt.Sprintf("--gateway-max-message %d: must be at least --gateway-max-frame (%d)", o.maxMessage, o.maxFrame)},
+		{o.messageRate > 0, "--gateway-message-rate: " + positive},
+		{o.messageBurst > 0, "--gateway-message-burst: " + positive},
+		{o.idleTimeout > 0, "--gateway-idle-timeout: " + positive},
+		{o.maxDuration > 0, "--gateway-max-duration: " + positive},
+		{o.playerToken > 0, "--player-token-ttl: " + positive},
+		{o.playerCreds > 0, "--player-credentials-ttl: " + positive},
+		{o.keyRotation > 0, "--token-key-rotation: " + positive},
+		{o.resumeWindow > 0, "--resume-window: " + positive},
+		{o.clientRate >= 0, "--identity-client-rate: must be positive, or 0 for no limit"},
+		{o.clientBurst > 0, "--identity-client-burst: " + positive},
 	} {
 		if !f.ok {
-			if f.name == "--gateway-max-message" {
-				return fmt.Errorf("--gateway-max-message %d: must be at least --gateway-max-frame (%d)", o.maxMessage, o.maxFrame)
-			}
-			if f.name == "--identity-client-rate" {
-				return fmt.Errorf("%s: must be positive, or 0 for no limit", f.name)
-			}
-			return fmt.Errorf("%s: must be positive", f.name)
+			return errors.New(f.err)
 		}
 	}
 

@@ -250,7 +250,7 @@ func (p *Player) Closed() (websocket.StatusCode, string) {
 	var err error
 	p.wait("the socket to close", func() bool { err = p.closed; return err != nil })
 	var ce websocket.CloseError
-	if ok := asCloseError(err, &ce); ok {
+	if errors.As(err, &ce) {
 		return ce.Code, ce.Reason
 	}
 	return -1, err.Error()
@@ -285,8 +285,4 @@ func EventType(doc map[string]any) string {
 	d, _ := doc["detail"].(map[string]any)
 	s, _ := d["type"].(string)
 	return s
-}
-
-func asCloseError(err error, ce *websocket.CloseError) bool {
-	return errors.As(err, ce)
 }
