@@ -164,8 +164,14 @@ func (g *GameConn) Send(text string) error {
 }
 
 // Receive returns the next line the game server sent, waiting for one
-// until ctx ends.
+// until ctx ends. Once the GameConn is closed (or left) it returns
+// net.ErrClosed.
 func (g *GameConn) Receive(ctx context.Context) (string, error) {
+	select {
+	case <-g.closed:
+		return "", net.ErrClosed
+	default:
+	}
 	select {
 	case line := <-g.lines:
 		return line, nil
