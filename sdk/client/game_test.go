@@ -78,7 +78,9 @@ func (s *chatServer) serve() {
 	}
 }
 
-func (s *chatServer) send(to *net.UDPAddr, line string) { _, _ = s.conn.WriteToUDP([]byte(line+"\n"), to) }
+func (s *chatServer) send(to *net.UDPAddr, line string) {
+	_, _ = s.conn.WriteToUDP([]byte(line+"\n"), to)
+}
 
 func (s *chatServer) broadcast(from *net.UDPAddr, line string) {
 	s.mu.Lock()
