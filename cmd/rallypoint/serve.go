@@ -51,6 +51,7 @@ type serveOptions struct {
 	mmInterval   time.Duration
 	pingBeacon   string
 	demo         bool
+	pprof        bool
 	demoBeacons  []string
 
 	// players: identity pool and gateway
@@ -134,6 +135,7 @@ func bindServeFlags(f *pflag.FlagSet, o *serveOptions) {
 	f.DurationVar(&o.plRetention, "placement-retention", time.Hour, "how long ended game session placements stay readable (DescribeGameSessionPlacement); their events stay on the stream for 7 days")
 	f.DurationVar(&o.tkRetention, "ticket-retention", time.Hour, "how long ended matchmaking tickets stay readable (DescribeMatchmaking); their events stay on the stream for 7 days")
 	f.DurationVar(&o.mmInterval, "matchmaking-interval", time.Second, "time between two matchmaking cycles of a configuration: tickets that arrive in between are matched together")
+	f.BoolVar(&o.pprof, "pprof", false, "serve Go's runtime profiles at /debug/pprof/ on the admin listener (for measuring; keep the admin listener private)")
 	f.BoolVar(&o.demo, "demo", false, "also set up a complete local demo: an identity pool that allows guests, two custom locations with ping beacons, an Anywhere fleet, a queue, a 2v2 rule set and a matchmaking configuration; it prints how to start game servers and bots")
 	f.StringSliceVar(&o.demoBeacons, "demo-beacons", []string{"127.0.0.1:7771", "127.0.0.1:7772"}, "with --demo, the UDP addresses of the two demo locations' ping beacons")
 	f.StringVar(&o.pingBeacon, "ping-beacon", "", "also serve a UDP ping beacon at host:port (e.g. 0.0.0.0:7770), for the locations that declare it with the rallypoint:ping-beacon tag")
@@ -356,6 +358,7 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, o serveOptions) err
 		MatchmakingInterval: o.mmInterval,
 		ShutdownTimeout:     o.drainTimeout,
 		PingBeacon:          o.pingBeacon,
+		Profiling:           o.pprof,
 		Players: node.PlayersConfig{
 			TokenIssuer:     o.tokenIssuer,
 			TokenTTL:        o.playerToken,
