@@ -38,11 +38,15 @@ func TestGuestsAreMatchedAndToldTheirGame(t *testing.T) {
 	if err != nil || latencies["custom-eu"] < 1 {
 		t.Fatalf("MeasureBeacons: %v, %v; want custom-eu measured", latencies, err)
 	}
-	if hasDescribeLocations(t, alice) {
-		got, err := alice.MeasureLatencies(ctx, "duel", 3)
-		if err != nil || got["custom-eu"] < 1 || len(got) != 1 {
-			t.Fatalf("MeasureLatencies: %v, %v; want custom-eu alone", got, err)
-		}
+	// The configuration's locations: custom-us has no beacon, and is left
+	// out.
+	locs, err := alice.DescribeLocations(ctx, "duel")
+	if err != nil || len(locs) != 2 {
+		t.Fatalf("DescribeLocations: %+v, %v; want custom-eu and custom-us", locs, err)
+	}
+	got, err := alice.MeasureLatencies(ctx, "duel", 3)
+	if err != nil || got["custom-eu"] < 1 || len(got) != 1 {
+		t.Fatalf("MeasureLatencies: %v, %v; want custom-eu alone", got, err)
 	}
 
 	skill := map[string]client.AttributeValue{"skill": client.Number(20)}
@@ -89,23 +93,6 @@ func TestGuestsAreMatchedAndToldTheirGame(t *testing.T) {
 	if err != nil || again.ID != alice.Identity().ID || again.Token == "" || again.TokenExpires.Before(time.Now()) {
 		t.Fatalf("signing in again as %s: %+v, %v", alice.Identity().ID, again, err)
 	}
-}
-
-// hasDescribeLocations reports whether the gateway answers
-// describeLocations (it is being added); without it, MeasureLatencies is
-// not tested here.
-func hasDescribeLocations(t *testing.T, c *client.Conn) bool {
-	t.Helper()
-	_, err := c.DescribeLocations(context.Background(), "duel")
-	var e *client.Error
-	if errors.As(err, &e) && e.Code == client.CodeUnknownAction {
-		t.Log("the gateway has no describeLocations yet: MeasureLatencies not tested")
-		return false
-	}
-	if err != nil {
-		t.Fatalf("DescribeLocations: %v", err)
-	}
-	return true
 }
 
 // states records a Conn's state changes.

@@ -17,7 +17,8 @@ import (
 )
 
 // arena is a real node with a ping beacon, a location custom-eu that
-// names it, a fleet there with in-process game servers, a queue, a
+// names it, a fleet there (and in custom-us, which has no beacon and no
+// servers) with in-process game servers, a queue, a
 // one-versus-one configuration "duel" and a guest identity pool.
 type arena struct {
 	w    *testworld.World
@@ -41,7 +42,7 @@ func newArena(t *testing.T, tune func(*node.Config)) *arena {
 	}); err != nil {
 		t.Fatalf("CreateLocation: %v", err)
 	}
-	fleet := w.Fleet("arena", "custom-eu")
+	fleet := w.Fleet("arena", "custom-eu", "custom-us")
 	w.Servers(fleet, "custom-eu", 2)
 	q, err := w.C.CreateGameSessionQueue(ctx, &gamelift.CreateGameSessionQueueInput{
 		Name:         aws.String("arena-queue"),

@@ -66,7 +66,8 @@ func WithKeepAlive(every time.Duration) Option {
 // OnStateChange calls f each time the socket's state changes: connected,
 // reconnecting (with the reason: the error that dropped the socket or
 // failed an attempt), closed (with the reason the Conn gave up, or nil
-// after Close). f runs on the Conn's own goroutine and must not block.
+// after Close). f runs on the Conn's own goroutine (or Close's) and must
+// not block or call Close.
 func OnStateChange(f func(State, error)) Option {
 	return func(o *options) { o.onState = f }
 }
