@@ -69,7 +69,7 @@ func (b *bot) play(ctx context.Context) error {
 	}
 	me, _ := match.Player(id.ID)
 	addr := match.GameSessionInfo.Address()
-	b.say("matched: game server %s, team %s, player session %s", addr, me.Team, me.PlayerSessionID)
+	b.say("matched: game server %s, team %s, player session %s, event %s", addr, me.Team, me.PlayerSessionID, match.ID)
 
 	game, err := client.JoinGameServer(ctx, addr, me.PlayerSessionID)
 	if err != nil {
