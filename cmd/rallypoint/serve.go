@@ -424,7 +424,7 @@ func clientRate(perSecond float64) float64 {
 
 // builtinActions are the socket actions the gateway answers itself.
 var builtinActions = map[string]bool{
-	"startMatchmaking": true, "stopMatchmaking": true, "acceptMatch": true, "describeMatchmaking": true, "ping": true,
+	"startMatchmaking": true, "stopMatchmaking": true, "acceptMatch": true, "describeMatchmaking": true, "describeLocations": true, "ping": true,
 }
 
 // pairs reads repeated NAME=VALUE flags into a map, checking each value.
