@@ -213,7 +213,8 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	st := &stats{errors: map[string]int{}}
 	start := time.Now()
 	progressDone := make(chan struct{})
-	go progress(o, st, start, progressDone)
+	var printing sync.WaitGroup
+	printing.Go(func() { progress(o, st, start, progressDone) })
 
 	var wg sync.WaitGroup
 	interval := time.Duration(float64(time.Second) / o.Rate)
@@ -235,7 +236,9 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	// Out is the caller's again once Run returns.
 	close(progressDone)
+	printing.Wait()
 
 	r := Report{
 		Players: int(st.started.Load()), Matched: int(st.matched.Load()), Joined: int(st.joined.Load()),
