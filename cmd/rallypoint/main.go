@@ -53,6 +53,7 @@ Start it with "rallypoint serve"; see "rallypoint <command> --help" for each com
 		newServeCmd(),
 		newVersionCmd(),
 		newFlexmatchCmd(),
+		newLoadgenCmd(),
 	)
 	return root
 }

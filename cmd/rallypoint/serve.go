@@ -50,6 +50,9 @@ type serveOptions struct {
 	tkRetention  time.Duration
 	mmInterval   time.Duration
 	pingBeacon   string
+	demo         bool
+	pprof        bool
+	demoBeacons  []string
 
 	// players: identity pool and gateway
 	tokenIssuer  string
@@ -132,6 +135,9 @@ func bindServeFlags(f *pflag.FlagSet, o *serveOptions) {
 	f.DurationVar(&o.plRetention, "placement-retention", time.Hour, "how long ended game session placements stay readable (DescribeGameSessionPlacement); their events stay on the stream for 7 days")
 	f.DurationVar(&o.tkRetention, "ticket-retention", time.Hour, "how long ended matchmaking tickets stay readable (DescribeMatchmaking); their events stay on the stream for 7 days")
 	f.DurationVar(&o.mmInterval, "matchmaking-interval", time.Second, "time between two matchmaking cycles of a configuration: tickets that arrive in between are matched together")
+	f.BoolVar(&o.pprof, "pprof", false, "serve Go's runtime profiles at /debug/pprof/ on the admin listener (for measuring; keep the admin listener private)")
+	f.BoolVar(&o.demo, "demo", false, "also set up a complete local demo: an identity pool that allows guests, two custom locations with ping beacons, an Anywhere fleet, a queue, a 2v2 rule set and a matchmaking configuration; it prints how to start game servers and bots")
+	f.StringSliceVar(&o.demoBeacons, "demo-beacons", []string{"127.0.0.1:7771", "127.0.0.1:7772"}, "with --demo, the UDP addresses of the two demo locations' ping beacons")
 	f.StringVar(&o.pingBeacon, "ping-beacon", "", "also serve a UDP ping beacon at host:port (e.g. 0.0.0.0:7770), for the locations that declare it with the rallypoint:ping-beacon tag")
 	f.DurationVar(&o.heartbeat, "heartbeat-timeout", 3*time.Minute, "how long a game server process may go without a heartbeat before it is ended (the SDKs beat every 50-70s)")
 
@@ -315,6 +321,16 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, o serveOptions) err
 	if o.nodeID == "" {
 		o.nodeID = engine.DefaultNodeID()
 	}
+	var demoBeacons []string
+	if o.demo {
+		// Bound before the node starts, so that a busy port stops serve
+		// before anything is created.
+		demoCtx, stopDemo := context.WithCancel(context.WithoutCancel(ctx))
+		defer stopDemo()
+		if demoBeacons, err = startDemoBeacons(demoCtx, o.demoBeacons); err != nil {
+			return err
+		}
+	}
 	n, err := node.Start(ctx, node.Config{
 		DataDir:             o.dataDir,
 		Listen:              o.listen,
@@ -337,6 +353,7 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, o serveOptions) err
 		MatchmakingInterval: o.mmInterval,
 		ShutdownTimeout:     o.drainTimeout,
 		PingBeacon:          o.pingBeacon,
+		Profiling:           o.pprof,
 		Players: node.PlayersConfig{
 			TokenIssuer:     o.tokenIssuer,
 			TokenTTL:        o.playerToken,
@@ -362,6 +379,18 @@ func runServe(ctx context.Context, stdout, stderr io.Writer, o serveOptions) err
 	fmt.Fprintf(stdout, "rallypoint is listening: public http://%s  admin (control plane) http://%s\n", n.PublicAddr(), n.AdminAddr())
 	if addr := n.PingBeaconAddr(); addr != "" {
 		fmt.Fprintf(stdout, "ping beacon: udp %s\n", addr)
+	}
+	if o.demo {
+		var key *sigv4.Credentials
+		if len(keys) > 0 {
+			key = &keys[0]
+		}
+		d, err := setupDemo(ctx, n, key, demoBeacons)
+		if err != nil {
+			_ = n.Shutdown(context.WithoutCancel(ctx))
+			return fmt.Errorf("--demo: %w", err)
+		}
+		d.print(stdout, n.PublicAddr())
 	}
 
 	var serveErr error
@@ -390,7 +419,7 @@ func clientRate(perSecond float64) float64 {
 
 // builtinActions are the socket actions the gateway answers itself.
 var builtinActions = map[string]bool{
-	"startMatchmaking": true, "stopMatchmaking": true, "acceptMatch": true, "describeMatchmaking": true, "ping": true,
+	"startMatchmaking": true, "stopMatchmaking": true, "acceptMatch": true, "describeMatchmaking": true, "describeLocations": true, "ping": true,
 }
 
 // pairs reads repeated NAME=VALUE flags into a map, checking each value.

@@ -416,3 +416,53 @@ func TestServeIdentityClientRate(t *testing.T) {
 		}
 	}
 }
+
+var demoLine = regexp.MustCompile(`demo ready: identity pool (\S+), matchmaking configuration (\S+) \(2 versus 2\), fleet (\S+)`)
+
+// serve --demo sets up everything the quick start needs, says how to run
+// game servers and bots, and finds its setup again on a restart.
+func TestServeDemo(t *testing.T) {
+	dir := t.TempDir()
+	var first []string
+	for run := range 2 {
+		ctx, cancel := context.WithCancel(context.Background())
+		out := &syncBuffer{}
+		root := newRootCmd()
+		root.SetArgs([]string{"serve", "--data-dir", dir, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+			"--demo", "--demo-beacons", "127.0.0.1:0,127.0.0.1:0"})
+		root.SetOut(out)
+		root.SetErr(io.Discard)
+		done := make(chan error, 1)
+		go func() { done <- root.ExecuteContext(ctx) }()
+		deadline := time.Now().Add(30 * time.Second)
+		var m []string
+		for m == nil {
+			m = demoLine.FindStringSubmatch(out.String())
+			select {
+			case err := <-done:
+				t.Fatalf("run %d: serve ended: %v\n%s", run, err, out.String())
+			default:
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("run %d: no demo line:\n%s", run, out.String())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		printed := out.String()
+		if strings.Count(printed, "go run ./examples/arena --endpoint ws://") != 4 || !strings.Contains(printed, "go run ./examples/arena/bot --endpoint http://") {
+			t.Errorf("run %d: the demo does not print the arena and bot commands:\n%s", run, printed)
+		}
+		if m[2] != "demo-2v2" || !strings.HasPrefix(m[1], "local:") || !strings.HasPrefix(m[3], "fleet-") {
+			t.Errorf("run %d: demo line %q", run, m[0])
+		}
+		if first == nil {
+			first = m
+		} else if m[1] != first[1] || m[3] != first[3] {
+			t.Errorf("the restarted demo made a new pool or fleet: %q, first %q", m[0], first[0])
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("run %d: serve: %v", run, err)
+		}
+	}
+}

@@ -74,6 +74,8 @@ func (g *Gateway) builtin(ctx context.Context, player string, f frame, m []byte)
 	switch f.Action {
 	case actionPing:
 		return ok
+	case actionLocate:
+		return g.describeLocations(ctx, f, m)
 	case actionStart:
 		var in startFrame
 		if err := json.Unmarshal(m, &in); err != nil {
@@ -265,4 +267,51 @@ func toWireTicket(t matchmaking.Ticket) *wireTicket {
 		w.GameSessionConnectionInfo = wc
 	}
 	return w
+}
+
+// wireLocation is a location as describeLocations answers it, with its
+// ping beacon in ListLocations' shape.
+type wireLocation struct {
+	Location   string          `json:"location"`
+	PingBeacon *wirePingBeacon `json:"pingBeacon,omitempty"`
+}
+
+type wirePingBeacon struct {
+	UDPEndpoint wireEndpoint `json:"udpEndpoint"`
+}
+
+type wireEndpoint struct {
+	Domain string `json:"domain"`
+	Port   int    `json:"port"`
+}
+
+// describeLocations answers where a configuration's matches may be placed
+// and how a client measures its latency to each place: what it needs to
+// fill latencyInMs. It takes no player data, so any player may ask.
+func (g *Gateway) describeLocations(ctx context.Context, f frame, m []byte) reply {
+	var in struct {
+		ConfigurationName *string `json:"configurationName"`
+	}
+	if err := json.Unmarshal(m, &in); err != nil {
+		return errorReply(f.RequestID, codeInvalidRequest, "%s", jsonProblem(err))
+	}
+	if in.ConfigurationName == nil || *in.ConfigurationName == "" {
+		return errorReply(f.RequestID, codeInvalidRequest, "configurationName is required")
+	}
+	if g.cfg.Locations == nil {
+		return errorReply(f.RequestID, codeUnknownAction, "this gateway does not know the locations of configurations")
+	}
+	locs, err := g.cfg.Locations(ctx, *in.ConfigurationName)
+	if err != nil {
+		return g.matchmakingError(f.RequestID, err)
+	}
+	out := reply{RequestID: f.RequestID, OK: true, Locations: make([]wireLocation, 0, len(locs))}
+	for _, l := range locs {
+		w := wireLocation{Location: l.Name}
+		if l.BeaconHost != "" {
+			w.PingBeacon = &wirePingBeacon{UDPEndpoint: wireEndpoint{Domain: l.BeaconHost, Port: l.BeaconPort}}
+		}
+		out.Locations = append(out.Locations, w)
+	}
+	return out
 }

@@ -26,6 +26,7 @@ const (
 	actionAccept   = "acceptMatch"
 	actionDescribe = "describeMatchmaking"
 	actionPing     = "ping"
+	actionLocate   = "describeLocations"
 )
 
 // Reply error codes of the gateway itself; the built-in actions' errors
@@ -89,7 +90,7 @@ func validRequestID(raw json.RawMessage) bool {
 // isBuiltin reports whether action is handled by the gateway itself.
 func isBuiltin(action string) bool {
 	switch action {
-	case actionStart, actionStop, actionAccept, actionDescribe, actionPing:
+	case actionStart, actionStop, actionAccept, actionDescribe, actionPing, actionLocate:
 		return true
 	}
 	return false
@@ -124,6 +125,7 @@ type reply struct {
 	RequestID json.RawMessage `json:"requestId,omitempty"`
 	OK        bool            `json:"ok"`
 	Ticket    *wireTicket     `json:"ticket,omitempty"`
+	Locations []wireLocation  `json:"locations,omitzero"`
 	Error     *replyError     `json:"error,omitempty"`
 }
 

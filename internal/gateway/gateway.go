@@ -64,6 +64,11 @@ type Config struct {
 	// Resume returns the frame to send first to a player who connects
 	// (the latest event of its ticket), if any. Nil means none.
 	Resume func(ctx context.Context, playerID string) ([]byte, bool)
+	// Locations lists where a matchmaking configuration places its
+	// matches, with each location's ping beacon, for the built-in action
+	// describeLocations; nil leaves the action unanswered. Its errors are
+	// matchmaking.Error kinds.
+	Locations func(ctx context.Context, configurationName string) ([]Location, error)
 	// Routes maps route keys ("chat", "$default", "$connect",
 	// "$disconnect") to HTTP integration URLs.
 	Routes map[string]string
@@ -98,6 +103,15 @@ type Config struct {
 	HTTPClient *http.Client
 	Registerer prometheus.Registerer // nil: metrics are kept but not exported
 	Logger     *slog.Logger
+}
+
+// Location is a place a configuration's matches may be placed, and the
+// UDP ping beacon clients measure their latency to it with (BeaconHost is
+// empty when the location declares none).
+type Location struct {
+	Name       string
+	BeaconHost string
+	BeaconPort int
 }
 
 // Errors of Send, PushToPlayer, Describe and Disconnect.

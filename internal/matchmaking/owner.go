@@ -526,13 +526,133 @@ func (o *owner) tick(now time.Time) {
 	start := time.Now()
 	made := o.mm.Cycle(now)
 	o.s.metrics.cycled(o.name, time.Since(start))
-	for _, fm := range made {
-		o.form(fm, now)
-	}
+	o.formAll(made, now)
 }
 
-// form records a match the matchmaker made and moves its tickets on.
-func (o *owner) form(fm flexmatch.Match, now time.Time) {
+// parallel runs fn(i) for i in [0, n), maxParallelWrites at a time: the
+// owner's writes of one cycle go out together rather than one after the
+// other. fn must touch only what belongs to its own i.
+func parallel(n int, fn func(i int)) {
+	if n == 1 {
+		fn(0)
+		return
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, maxParallelWrites)
+	for i := range n {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			fn(i)
+		})
+	}
+	wg.Wait()
+}
+
+// formAll records the matches of a cycle and moves their tickets on, as
+// form does for one, with the engine's round trips of all the matches made
+// together: the match records, then the tickets, then the placements.
+func (o *owner) formAll(made []flexmatch.Match, now time.Time) {
+	if len(made) == 0 {
+		return
+	}
+	ms := make([]*match, len(made))
+	teams := make([]map[string]string, len(made))
+	for i, fm := range made {
+		ms[i], teams[i] = o.newMatch(fm)
+	}
+	errs := make([]error, len(ms))
+	parallel(len(ms), func(i int) {
+		ms[i].rev, errs[i] = engine.Create(o.ctx, o.s.cfg.Tickets, matchKey(ms[i].rec.ID), ms[i].rec)
+	})
+	// Which match and team each ticket goes to, for one write of all.
+	type slot struct {
+		m    *match
+		team map[string]string
+	}
+	slots := map[string]slot{}
+	var members []*tstate
+	owners := make([]int, 0) // members[k] belongs to ms[owners[k]]
+	live := make([]bool, len(ms))
+	for i, m := range ms {
+		if errs[i] != nil {
+			o.s.log.Warn("cannot record a match; its tickets search on", "configuration", o.name, "error", errs[i])
+			o.abort(m)
+			continue
+		}
+		o.matches[m.rec.ID] = m
+		var mine []*tstate
+		for _, id := range m.rec.Tickets {
+			ts := o.tickets[id]
+			if ts == nil {
+				mine = nil
+				break
+			}
+			mine = append(mine, ts)
+		}
+		if mine == nil {
+			o.abort(m)
+			continue
+		}
+		live[i] = true
+		for _, ts := range mine {
+			slots[ts.t.ID] = slot{m, teams[i]}
+			members = append(members, ts)
+			owners = append(owners, i)
+		}
+	}
+	accepted := true
+	werrs := o.updateMany(members, func(t *Ticket) bool {
+		sl := slots[t.ID]
+		if t.Status != StatusSearching || t.StopRequested {
+			return false
+		}
+		t.Status, t.MatchID = sl.m.rec.Status, sl.m.rec.ID
+		for i := range t.Players {
+			t.Players[i].Team = sl.team[t.Players[i].PlayerID]
+			t.Players[i].Accepted = nil
+			if t.Backfill && sl.m.rec.Status == StatusRequiresAcceptance {
+				// The game session's players accepted long ago.
+				t.Players[i].Accepted = &accepted
+			}
+		}
+		return true
+	})
+	for k, err := range werrs {
+		if err != nil && live[owners[k]] {
+			live[owners[k]] = false
+			o.abort(ms[owners[k]])
+		}
+	}
+	var placing []*match
+	for i, m := range ms {
+		if !live[i] {
+			continue
+		}
+		tickets := o.matchTickets(m)
+		for _, t := range tickets {
+			if !t.Backfill {
+				o.recordWait(now.Sub(t.StartTime))
+			}
+		}
+		o.s.metrics.matched(o.name)
+		o.s.publish(o.ctx, &o.cfg, o.potentialMatchEvent(m, tickets), now)
+		if m.rec.Status != StatusPlacing {
+			continue
+		}
+		if o.cfg.FlexMatchMode == ModeStandalone || m.rec.Backfill != "" {
+			o.place(m)
+			continue
+		}
+		placing = append(placing, m)
+	}
+	o.startPlacements(placing)
+}
+
+// newMatch builds the record of a match the matchmaker made, and takes its
+// tickets out of the pool.
+func (o *owner) newMatch(fm flexmatch.Match) (*match, map[string]string) {
+	now := o.s.now()
 	rec := matchRecord{
 		ID:            uuid.NewString(),
 		Configuration: o.name,
@@ -556,62 +676,13 @@ func (o *owner) form(fm flexmatch.Match, now time.Time) {
 	if o.cfg.BackfillMode == BackfillAutomatic && o.cfg.FlexMatchMode != ModeStandalone {
 		rec.AutoBackfillTicket = uuid.NewString()
 	}
-	rev, err := engine.Create(o.ctx, o.s.cfg.Tickets, matchKey(rec.ID), rec)
-	m := &match{rec: rec, rev: rev, answered: map[string]bool{}}
-	if err != nil {
-		o.s.log.Warn("cannot record a match; its tickets search on", "configuration", o.name, "error", err)
-		o.abort(m)
-		return
-	}
-	o.matches[rec.ID] = m
 	team := make(map[string]string)
 	for _, tm := range fm.Teams {
 		for _, pid := range tm.Players {
 			team[pid] = tm.Name
 		}
 	}
-	accepted := true
-	members := make([]*tstate, 0, len(fm.Tickets))
-	for _, id := range fm.Tickets {
-		ts := o.tickets[id]
-		if ts == nil {
-			o.abort(m)
-			return
-		}
-		members = append(members, ts)
-	}
-	errs := o.updateMany(members, func(t *Ticket) bool {
-		if t.Status != StatusSearching || t.StopRequested {
-			return false
-		}
-		t.Status, t.MatchID = rec.Status, rec.ID
-		for i := range t.Players {
-			t.Players[i].Team = team[t.Players[i].PlayerID]
-			t.Players[i].Accepted = nil
-			if t.Backfill && rec.Status == StatusRequiresAcceptance {
-				// The game session's players accepted long ago.
-				t.Players[i].Accepted = &accepted
-			}
-		}
-		return true
-	})
-	for _, err := range errs {
-		if err != nil {
-			o.abort(m)
-			return
-		}
-	}
-	tickets := o.matchTickets(m)
-	for _, t := range tickets {
-		if !t.Backfill {
-			o.recordWait(now.Sub(t.StartTime))
-		}
-	}
-	o.s.metrics.matched(o.name)
-	o.s.publish(o.ctx, &o.cfg, o.potentialMatchEvent(m, tickets), now)
-	if rec.Status == StatusPlacing {
-		o.place(m)
-	}
+	return &match{rec: rec, answered: map[string]bool{}}, team
 }
 
 // matchTickets returns the match's tickets the owner holds, in match order.
@@ -813,7 +884,6 @@ func (o *owner) place(m *match) {
 	case m.rec.Backfill != "":
 		o.applyBackfill(m)
 	default:
-		o.s.awaitPlacement(m.rec.ID, o)
 		o.startPlacement(m)
 	}
 }
@@ -821,8 +891,59 @@ func (o *owner) place(m *match) {
 // startPlacement asks the configuration's queues, in order, for a game
 // session. The placement id is the match id, so a new owner that finds the
 // placement started carries on with it rather than starting another.
-func (o *owner) startPlacement(m *match) {
-	tickets := o.matchTickets(m)
+func (o *owner) startPlacement(m *match) { o.startPlacements([]*match{m}) }
+
+// placementTry is what asking the queues for one match's placement gave.
+type placementTry struct {
+	started  bool
+	existing *placement.Placement // started before (a lost answer, a restart)
+	problems []string
+}
+
+// startPlacements starts the placements of several matches, their round
+// trips together, and settles each on the owner's goroutine.
+func (o *owner) startPlacements(ms []*match) {
+	if len(ms) == 0 {
+		return
+	}
+	inputs := make([]placement.StartInput, len(ms))
+	for i, m := range ms {
+		o.s.awaitPlacement(m.rec.ID, o)
+		inputs[i] = o.placementInput(m)
+	}
+	tries := make([]placementTry, len(ms))
+	parallel(len(ms), func(i int) {
+		in := inputs[i]
+		for _, q := range o.cfg.GameSessionQueueARNs {
+			in.Queue = q
+			_, err := o.s.cfg.Placements.StartPlacement(o.ctx, in)
+			if err == nil {
+				tries[i].started = true
+				return
+			}
+			if pl, perr := o.s.cfg.Placements.Placement(o.ctx, in.PlacementID); perr == nil {
+				tries[i].existing = &pl
+				return
+			}
+			tries[i].problems = append(tries[i].problems, err.Error())
+		}
+	})
+	for i, m := range ms {
+		switch t := tries[i]; {
+		case t.started:
+		case t.existing != nil:
+			// Its outcome comes through the listener, or is here.
+			if t.existing.Ended() {
+				o.outcome(*t.existing)
+			}
+		default:
+			o.failMatch(m, "UNEXPECTED_ERROR", fmt.Sprintf("No game session queue of configuration %s could take the match's placement: %v", o.name, t.problems))
+		}
+	}
+}
+
+// placementInput is the placement a match asks for.
+func (o *owner) placementInput(m *match) placement.StartInput {
 	in := placement.StartInput{
 		PlacementID:               m.rec.ID,
 		MaximumPlayerSessionCount: o.rs.MaxPlayers(),
@@ -830,7 +951,7 @@ func (o *owner) startPlacement(m *match) {
 		GameSessionData:           o.cfg.GameSessionData,
 		MatchmakerData:            o.matchmakerData(m, m.rec.AutoBackfillTicket),
 	}
-	for _, t := range tickets {
+	for _, t := range o.matchTickets(m) {
 		for _, p := range t.Players {
 			in.DesiredPlayers = append(in.DesiredPlayers, placement.DesiredPlayer{PlayerID: p.PlayerID})
 			for loc, ms := range p.LatencyInMs {
@@ -838,24 +959,7 @@ func (o *owner) startPlacement(m *match) {
 			}
 		}
 	}
-	var problems []string
-	for _, q := range o.cfg.GameSessionQueueARNs {
-		in.Queue = q
-		_, err := o.s.cfg.Placements.StartPlacement(o.ctx, in)
-		if err == nil {
-			return
-		}
-		if pl, perr := o.s.cfg.Placements.Placement(o.ctx, m.rec.ID); perr == nil {
-			// Started before (by this owner before a restart, or a lost
-			// answer): its outcome comes through the listener, or is here.
-			if pl.Ended() {
-				o.outcome(pl)
-			}
-			return
-		}
-		problems = append(problems, err.Error())
-	}
-	o.failMatch(m, "UNEXPECTED_ERROR", fmt.Sprintf("No game session queue of configuration %s could take the match's placement: %v", o.name, problems))
+	return in
 }
 
 // outcome settles a match whose placement ended.

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"os"
 	"strings"
@@ -54,6 +55,9 @@ type Config struct {
 	AccessKeys []sigv4.Credentials
 	// InsecureDev accepts unsigned control-plane calls.
 	InsecureDev bool
+	// Profiling serves Go's profiles (net/http/pprof) at /debug/pprof/ on
+	// the admin listener.
+	Profiling bool
 	// ComputeAuthTokenTTL is how long GetComputeAuthToken tokens last.
 	ComputeAuthTokenTTL time.Duration
 	// Session timing; zero means GameLift's defaults (see fleet.Config).
@@ -343,6 +347,13 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	})
 	adminMux.HandleFunc("GET /readyz", n.readyz)
 	adminMux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	if cfg.Profiling {
+		adminMux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		adminMux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		adminMux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		adminMux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		adminMux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	cognitoAdmin := n.ids.AdminHandler(credentials, cfg.InsecureDev)
 	adminMux.Handle("/", byTarget(cognitoTargetPrefix, cognitoAdmin, control))
 	connections := n.gw.ConnectionsHandler(credentials, cfg.InsecureDev)

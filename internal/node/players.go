@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,6 +15,8 @@ import (
 	"github.com/rallypoint/rallypoint/internal/events"
 	"github.com/rallypoint/rallypoint/internal/gateway"
 	"github.com/rallypoint/rallypoint/internal/identity"
+	"github.com/rallypoint/rallypoint/internal/matchmaking"
+	"github.com/rallypoint/rallypoint/internal/placement"
 	"github.com/rallypoint/rallypoint/internal/sigv4"
 )
 
@@ -55,6 +58,7 @@ func (n *Node) startPlayers(ctx context.Context, publicURL string, reg prometheu
 		NodeID:            n.cfg.NodeID,
 		Auth:              gatewayAuth{n.ids},
 		Matchmaking:       n.matches,
+		Locations:         n.configurationLocations,
 		Resume: func(ctx context.Context, playerID string) ([]byte, bool) {
 			return n.notifier.Latest(ctx, playerID)
 		},
@@ -126,6 +130,45 @@ func (n *Node) awaitGateway(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// configurationLocations lists where a matchmaking configuration's matches
+// may be placed (the locations of its queues' fleets) and each one's ping
+// beacon, for clients measuring their latencies.
+func (n *Node) configurationLocations(ctx context.Context, name string) ([]gateway.Location, error) {
+	configs, err := n.matches.Configurations(ctx, []string{name}, "")
+	if err != nil {
+		return nil, err
+	}
+	if len(configs) == 0 {
+		return nil, &matchmaking.Error{Kind: matchmaking.ErrNotFound, Msg: "Matchmaking configuration " + name + " not found."}
+	}
+	var names []string
+	for _, q := range configs[0].GameSessionQueueARNs {
+		locs, err := n.places.Locations(ctx, q)
+		if errors.Is(err, placement.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range locs {
+			if !slices.Contains(names, l) {
+				names = append(names, l)
+			}
+		}
+	}
+	out := make([]gateway.Location, 0, len(names))
+	for _, name := range names {
+		l := gateway.Location{Name: name}
+		if loc, err := n.fleets.Location(ctx, name); err == nil {
+			if host, port, ok := loc.PingBeacon(); ok {
+				l.BeaconHost, l.BeaconPort = host, port
+			}
+		}
+		out = append(out, l)
+	}
+	return out, nil
 }
 
 // notifyPusher hands the notifier's pushes to the gateway.

@@ -508,3 +508,52 @@ func TestResumeWindowEnds(t *testing.T) {
 		t.Fatalf("reconnecting after the window got %d frames before its ping's reply: %s", len(frames)-1, frames[0])
 	}
 }
+
+// A player asks where a configuration's matches may be placed and how to
+// measure its latency to each place: the queue's fleets' locations, with
+// the ping beacon each declares.
+func TestDescribeLocations(t *testing.T) {
+	w := testworld.New(t, func(c *node.Config) { c.PingBeacon = "127.0.0.1:0" })
+	ctx := context.Background()
+	beacon := w.N.PingBeaconAddr()
+	if _, err := w.C.CreateLocation(ctx, &gamelift.CreateLocationInput{
+		LocationName: aws.String("custom-eu"),
+		Tags:         []types.Tag{{Key: aws.String("rallypoint:ping-beacon"), Value: aws.String(beacon)}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	fleet := w.Fleet("arena", "custom-eu", "custom-us")
+	q, err := w.C.CreateGameSessionQueue(ctx, &gamelift.CreateGameSessionQueueInput{
+		Name:         aws.String("q"),
+		Destinations: []types.GameSessionQueueDestination{{DestinationArn: aws.String(fleet)}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.C.CreateMatchmakingRuleSet(ctx, &gamelift.CreateMatchmakingRuleSetInput{Name: aws.String("duel"), RuleSetBody: aws.String(
+		`{"ruleLanguageVersion":"1.0","teams":[{"name":"red","minPlayers":1,"maxPlayers":1},{"name":"blue","minPlayers":1,"maxPlayers":1}]}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.C.CreateMatchmakingConfiguration(ctx, &gamelift.CreateMatchmakingConfigurationInput{
+		Name: aws.String("duel"), RuleSetName: aws.String("duel"), RequestTimeoutSeconds: aws.Int32(60),
+		AcceptanceRequired: aws.Bool(false), GameSessionQueueArns: []string{aws.ToString(q.GameSessionQueue.GameSessionQueueArn)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	p := testworld.Guest(t, w.N, w.GuestPool("players"))
+	r := p.Do(map[string]any{"action": "describeLocations", "configurationName": "duel"})
+	got, _ := json.Marshal(r["locations"])
+	host, port, _ := strings.Cut(beacon, ":")
+	want := `[{"location":"custom-eu","pingBeacon":{"udpEndpoint":{"domain":"` + host + `","port":` + port + `}}},{"location":"custom-us"}]`
+	if r["ok"] != true || string(got) != want {
+		t.Fatalf("describeLocations: %v\n got %s\nwant %s", r, got, want)
+	}
+	r = p.Do(map[string]any{"action": "describeLocations", "configurationName": "nope"})
+	if e, _ := r["error"].(map[string]any); r["ok"] != false || e["code"] != "NotFoundException" {
+		t.Fatalf("describeLocations of an unknown configuration: %v", r)
+	}
+	r = p.Do(map[string]any{"action": "describeLocations"})
+	if e, _ := r["error"].(map[string]any); e["code"] != "InvalidRequestException" {
+		t.Fatalf("describeLocations without a configuration: %v", r)
+	}
+}

@@ -160,6 +160,35 @@ func (s *Service) resolveDestination(ctx context.Context, dest string) (fleet.Fl
 	return f, err
 }
 
+// Locations lists the locations a queue may place game sessions in: its
+// destinations' custom locations, within its filter, each once, in the
+// order the destinations list them.
+func (s *Service) Locations(ctx context.Context, nameOrARN string) ([]string, error) {
+	q, err := s.Queue(ctx, nameOrARN)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, dest := range q.Destinations {
+		f, err := s.resolveDestination(ctx, dest)
+		if errors.Is(err, ErrNotFound) {
+			continue // a destination gone since: nothing is placed there
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, loc := range f.CustomLocations() {
+			if q.AllowedLocations != nil && !slices.Contains(q.AllowedLocations, loc) {
+				continue
+			}
+			if !slices.Contains(out, loc) {
+				out = append(out, loc)
+			}
+		}
+	}
+	return out, nil
+}
+
 // Queue returns one queue by name or ARN.
 func (s *Service) Queue(ctx context.Context, nameOrARN string) (Queue, error) {
 	q, _, err := s.loadQueue(ctx, nameOrARN)
