@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -55,6 +56,9 @@ type Engine struct {
 	js      jetstream.JetStream
 	buckets map[string]jetstream.KeyValue
 	events  jetstream.Stream
+
+	mu    sync.Mutex
+	lanes []*Lane
 }
 
 // Open starts (or connects to) NATS and provisions every bucket and stream.
@@ -74,11 +78,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 
 	var err error
 	if cfg.URL != "" {
-		e.conn, err = nats.Connect(cfg.URL,
-			nats.Name("rallypoint "+cfg.NodeID),
-			nats.MaxReconnects(-1),
-			nats.ReconnectWait(250*time.Millisecond),
-		)
+		e.conn, err = e.dial("")
 		if err != nil {
 			return nil, fmt.Errorf("connect to NATS at %s: %w", cfg.URL, err)
 		}
@@ -154,12 +154,29 @@ func (e *Engine) startEmbedded() error {
 		return errors.New("embedded NATS server did not become ready within 30s")
 	}
 	e.server = ns
-	e.conn, err = nats.Connect("", nats.InProcessServer(ns), nats.Name("rallypoint "+e.cfg.NodeID))
+	e.conn, err = e.dial("")
 	if err != nil {
 		ns.Shutdown()
 		return fmt.Errorf("connect to embedded NATS server: %w", err)
 	}
 	return nil
+}
+
+// dial opens a connection to the embedded server or the external URL,
+// named after the node and, for a lane, the lane.
+func (e *Engine) dial(lane string) (*nats.Conn, error) {
+	name := "rallypoint " + e.cfg.NodeID
+	if lane != "" {
+		name += " " + lane
+	}
+	if e.server != nil {
+		return nats.Connect("", nats.InProcessServer(e.server), nats.Name(name))
+	}
+	return nats.Connect(e.cfg.URL,
+		nats.Name(name),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(250*time.Millisecond),
+	)
 }
 
 // NodeID is the name this node goes by in leases and connection records.
@@ -214,11 +231,15 @@ func (e *Engine) Check(ctx context.Context) error {
 // down, which syncs JetStream's files to disk. It is safe to call twice.
 func (e *Engine) Close() error {
 	var err error
+	e.mu.Lock()
+	lanes := e.lanes
+	e.lanes = nil
+	e.mu.Unlock()
+	for _, l := range lanes {
+		err = errors.Join(err, l.close())
+	}
 	if e.conn != nil && !e.conn.IsClosed() {
-		if ferr := e.conn.FlushTimeout(5 * time.Second); ferr != nil && !errors.Is(ferr, nats.ErrConnectionClosed) {
-			err = fmt.Errorf("flush NATS connection: %w", ferr)
-		}
-		e.conn.Close()
+		err = errors.Join(err, closeConn(e.conn))
 	}
 	if e.server != nil {
 		e.server.Shutdown()

@@ -133,6 +133,7 @@ type Node struct {
 	cfg      Config
 	log      *slog.Logger
 	engine   *engine.Engine
+	lanes    lanes
 	fleets   *fleet.Service
 	places   *placement.Service
 	matches  *matchmaking.Service
@@ -154,6 +155,25 @@ type Node struct {
 
 	mu       sync.Mutex
 	shutdown bool
+}
+
+// lanes are the services' own connections to the engine (see engine.Lane);
+// leases and the node's health checks use the engine's first connection.
+type lanes struct {
+	fleet, placement, matchmaking, identity, gateway, notifier *engine.Lane
+}
+
+func (n *Node) openLanes(ctx context.Context) error {
+	for name, l := range map[string]**engine.Lane{
+		"fleet": &n.lanes.fleet, "placement": &n.lanes.placement, "matchmaking": &n.lanes.matchmaking,
+		"identity": &n.lanes.identity, "gateway": &n.lanes.gateway, "notifier": &n.lanes.notifier,
+	} {
+		var err error
+		if *l, err = n.engine.Lane(ctx, name); err != nil {
+			return fmt.Errorf("start engine: %w", err)
+		}
+	}
+	return nil
 }
 
 // Start opens the engine, builds the services and starts both listeners.
@@ -214,11 +234,16 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		n.closeListeners()
 		return nil, fmt.Errorf("start engine: %w", err)
 	}
-	router := serversdk.NewRouter(n.engine.Conn())
+	if err := n.openLanes(ctx); err != nil {
+		n.engine.Close()
+		n.closeListeners()
+		return nil, err
+	}
+	router := serversdk.NewRouter(n.lanes.fleet.Conn())
 	n.fleets, err = fleet.New(ctx, fleet.Config{
-		Config:             n.engine.Bucket(engine.BucketConfig),
-		Computes:           n.engine.Bucket(engine.BucketComputes),
-		Sessions:           n.engine.Bucket(engine.BucketSessions),
+		Config:             n.lanes.fleet.Bucket(engine.BucketConfig),
+		Computes:           n.lanes.fleet.Bucket(engine.BucketComputes),
+		Sessions:           n.lanes.fleet.Bucket(engine.BucketSessions),
 		Leases:             n.engine.Leases(),
 		Pusher:             router,
 		Region:             cfg.Region,
@@ -266,11 +291,11 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	}
 
 	n.places, err = placement.New(placement.Config{
-		Config:    n.engine.Bucket(engine.BucketConfig),
-		Sessions:  n.engine.Bucket(engine.BucketSessions),
+		Config:    n.lanes.placement.Bucket(engine.BucketConfig),
+		Sessions:  n.lanes.placement.Bucket(engine.BucketSessions),
 		Fleets:    n.fleets,
 		Leases:    n.engine.Leases(),
-		Events:    events.NewPublisher(n.engine.JetStream()),
+		Events:    events.NewPublisher(n.lanes.placement.JetStream()),
 		Region:    cfg.Region,
 		Retention: cfg.PlacementRetention,
 		Logger:    cfg.Logger,
@@ -282,13 +307,13 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 	}
 	placement.NewMetrics(reg, n.places)
 	n.matches, err = matchmaking.New(matchmaking.Config{
-		Config:        n.engine.Bucket(engine.BucketConfig),
-		Tickets:       n.engine.Bucket(engine.BucketTickets),
+		Config:        n.lanes.matchmaking.Bucket(engine.BucketConfig),
+		Tickets:       n.lanes.matchmaking.Bucket(engine.BucketTickets),
 		Fleets:        n.fleets,
 		Placements:    n.places,
 		Targets:       n.targets,
 		Leases:        n.engine.Leases(),
-		Events:        events.NewPublisher(n.engine.JetStream()),
+		Events:        events.NewPublisher(n.lanes.matchmaking.JetStream()),
 		Region:        cfg.Region,
 		CycleInterval: cfg.MatchmakingInterval,
 		Retention:     cfg.TicketRetention,

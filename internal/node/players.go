@@ -35,8 +35,8 @@ func (n *Node) startPlayers(ctx context.Context, publicURL string, reg prometheu
 	}
 	var err error
 	n.ids, err = identity.New(ctx, identity.Config{
-		Config:         n.engine.Bucket(engine.BucketConfig),
-		Identities:     n.engine.Bucket(engine.BucketIdentities),
+		Config:         n.lanes.identity.Bucket(engine.BucketConfig),
+		Identities:     n.lanes.identity.Bucket(engine.BucketIdentities),
 		Region:         n.fleets.Region(),
 		Issuer:         issuer,
 		TokenTTL:       pc.TokenTTL,
@@ -51,9 +51,9 @@ func (n *Node) startPlayers(ctx context.Context, publicURL string, reg prometheu
 		return fmt.Errorf("start identity pool: %w", err)
 	}
 	n.gw, err = gateway.New(gateway.Config{
-		Connections:       n.engine.Bucket(engine.BucketConnections),
-		PlayerConnections: n.engine.Bucket(engine.BucketPlayerConnections),
-		Conn:              n.engine.Conn(),
+		Connections:       n.lanes.gateway.Bucket(engine.BucketConnections),
+		PlayerConnections: n.lanes.gateway.Bucket(engine.BucketPlayerConnections),
+		Conn:              n.lanes.gateway.Conn(),
 		Leases:            n.engine.Leases(),
 		NodeID:            n.cfg.NodeID,
 		Auth:              gatewayAuth{n.ids},
@@ -76,9 +76,9 @@ func (n *Node) startPlayers(ctx context.Context, publicURL string, reg prometheu
 		return fmt.Errorf("start player gateway: %w", err)
 	}
 	n.notifier, err = events.NewNotifier(events.NotifierConfig{
-		Stream:       n.engine.Events(),
-		Latest:       n.engine.Bucket(engine.BucketPlayerEvents),
-		JetStream:    n.engine.JetStream(),
+		Stream:       n.lanes.notifier.Events(),
+		Latest:       n.lanes.notifier.Bucket(engine.BucketPlayerEvents),
+		JetStream:    n.lanes.notifier.JetStream(),
 		Leases:       n.engine.Leases(),
 		Pusher:       notifyPusher{n.gw},
 		ResumeWindow: pc.ResumeWindow,
