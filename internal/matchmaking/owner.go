@@ -247,9 +247,7 @@ func (o *owner) drain() {
 	for _, st := range in {
 		o.absorb(st.t, st.rev)
 	}
-	for _, pl := range outs {
-		o.outcome(pl)
-	}
+	o.settle(outs)
 	o.searchQueued()
 }
 
@@ -401,20 +399,7 @@ const maxParallelWrites = 32
 // interfere, and fn must not change anything but the ticket it is given.
 func (o *owner) updateMany(tickets []*tstate, fn func(*Ticket) bool) []error {
 	errs := make([]error, len(tickets))
-	if len(tickets) == 1 {
-		errs[0] = o.update(tickets[0], fn)
-		return errs
-	}
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, maxParallelWrites)
-	for i, ts := range tickets {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			errs[i] = o.update(ts, fn)
-		})
-	}
-	wg.Wait()
+	parallel(len(tickets), func(i int) { errs[i] = o.update(tickets[i], fn) })
 	return errs
 }
 
@@ -758,15 +743,24 @@ func (o *owner) backToSearch(ts *tstate) {
 	}
 }
 
-func (o *owner) dropMatch(m *match) {
-	delete(o.matches, m.rec.ID)
-	o.s.unawaitPlacement(m.rec.ID)
-	if m.rev == 0 {
-		return
+func (o *owner) dropMatch(m *match) { o.dropMatches([]*match{m}) }
+
+// dropMatches forgets matches and deletes their records, the deletes made
+// together.
+func (o *owner) dropMatches(ms []*match) {
+	var stored []*match
+	for _, m := range ms {
+		delete(o.matches, m.rec.ID)
+		o.s.unawaitPlacement(m.rec.ID)
+		if m.rev != 0 {
+			stored = append(stored, m)
+		}
 	}
-	if err := o.s.cfg.Tickets.Delete(o.ctx, matchKey(m.rec.ID)); err != nil {
-		o.s.log.Debug("could not delete a match record", "match", m.rec.ID, "error", err)
-	}
+	parallel(len(stored), func(i int) {
+		if err := o.s.cfg.Tickets.Delete(o.ctx, matchKey(stored[i].rec.ID)); err != nil {
+			o.s.log.Debug("could not delete a match record", "match", stored[i].rec.ID, "error", err)
+		}
+	})
 }
 
 // acceptance announces new answers to a proposed match and settles it
@@ -963,26 +957,49 @@ func (o *owner) placementInput(m *match) placement.StartInput {
 }
 
 // outcome settles a match whose placement ended.
-func (o *owner) outcome(pl placement.Placement) {
-	m := o.matches[pl.ID]
-	if m == nil || m.rec.Status != StatusPlacing {
-		return
-	}
-	switch pl.Status {
-	case placement.StatusFulfilled:
-		conn := &ConnectionInfo{GameSessionARN: pl.GameSessionARN, IPAddress: pl.IPAddress, DNSName: pl.DNSName, Port: pl.Port}
-		sessions := make(map[string]string, len(pl.PlacedPlayers))
+func (o *owner) outcome(pl placement.Placement) { o.settle([]placement.Placement{pl}) }
+
+// settle settles the matches whose placements ended. The fulfilled ones
+// complete together, their writes made at once: one after the other, the
+// owner completed fewer matches a second than a busy node placed.
+func (o *owner) settle(pls []placement.Placement) {
+	var done []completion
+	seen := make(map[string]bool, len(pls))
+	for _, pl := range pls {
+		m := o.matches[pl.ID]
+		if m == nil || m.rec.Status != StatusPlacing || seen[pl.ID] {
+			continue
+		}
+		seen[pl.ID] = true
+		if pl.Status != placement.StatusFulfilled {
+			o.unfulfilled(m, pl)
+			continue
+		}
+		c := completion{m: m, pl: pl,
+			conn:     &ConnectionInfo{GameSessionARN: pl.GameSessionARN, IPAddress: pl.IPAddress, DNSName: pl.DNSName, Port: pl.Port},
+			sessions: make(map[string]string, len(pl.PlacedPlayers)),
+		}
 		for _, p := range pl.PlacedPlayers {
-			sessions[p.PlayerID] = p.PlayerSessionID
+			c.sessions[p.PlayerID] = p.PlayerSessionID
 		}
-		var players []Player
 		if m.rec.AutoBackfillTicket != "" {
-			players = o.playersOf(m)
+			// Read before completing forgets the tickets.
+			c.players = o.playersOf(m)
 		}
-		o.complete(m, conn, sessions)
-		if m.rec.AutoBackfillTicket != "" {
-			o.autoBackfill(m, players, pl.GameSessionARN, m.rec.AutoBackfillTicket, pl.Location)
+		done = append(done, c)
+	}
+	o.completeAll(done)
+	for _, c := range done {
+		if c.m.rec.AutoBackfillTicket != "" {
+			o.autoBackfill(c.m, c.players, c.pl.GameSessionARN, c.m.rec.AutoBackfillTicket, c.pl.Location)
 		}
+	}
+}
+
+// unfulfilled settles a match whose placement ended without a game
+// session.
+func (o *owner) unfulfilled(m *match, pl placement.Placement) {
+	switch pl.Status {
 	case placement.StatusFailed:
 		o.failMatch(m, "UNEXPECTED_ERROR", fmt.Sprintf("The match's game session placement %s failed.", pl.ID))
 	default:
@@ -1020,18 +1037,43 @@ func (o *owner) stopPlacing(m *match) {
 	}
 }
 
+// completion is a match to complete: conn is the game session (nil in
+// STANDALONE mode); sessions maps player ids to their player session ids.
+type completion struct {
+	m        *match
+	conn     *ConnectionInfo
+	sessions map[string]string
+	// pl and players serve auto-backfill, for a match that has it.
+	pl      placement.Placement
+	players []Player
+}
+
 // complete ends a match's tickets as COMPLETED and reports the match.
-// conn is the game session (nil in STANDALONE mode); sessions maps player
-// ids to their player session ids.
 func (o *owner) complete(m *match, conn *ConnectionInfo, sessions map[string]string) {
+	o.completeAll([]completion{{m: m, conn: conn, sessions: sessions}})
+}
+
+// completeAll completes several matches, the writes of all of them made
+// together.
+func (o *owner) completeAll(cs []completion) {
+	if len(cs) == 0 {
+		return
+	}
 	now := o.s.now()
 	var members []*tstate
-	for _, id := range m.rec.Tickets {
-		if ts := o.tickets[id]; ts != nil && ts.t.MatchID == m.rec.ID {
-			members = append(members, ts)
+	of := map[string]*completion{} // ticket id -> its completion
+	for i := range cs {
+		c := &cs[i]
+		for _, id := range c.m.rec.Tickets {
+			if ts := o.tickets[id]; ts != nil && ts.t.MatchID == c.m.rec.ID {
+				members = append(members, ts)
+				of[id] = c
+			}
 		}
 	}
 	errs := o.updateMany(members, func(t *Ticket) bool {
+		c := of[t.ID]
+		m, conn, sessions := c.m, c.conn, c.sessions
 		if t.Ended() || t.MatchID != m.rec.ID {
 			return false
 		}
@@ -1052,17 +1094,23 @@ func (o *owner) complete(m *match, conn *ConnectionInfo, sessions map[string]str
 		}
 		return true
 	})
-	var done []*Ticket
+	done := make(map[*completion][]*Ticket, len(cs))
 	for i, ts := range members {
 		if errs[i] != nil {
 			o.s.log.Warn("cannot complete a ticket", "ticket", ts.t.ID, "error", errs[i])
 			continue
 		}
 		t := ts.t
-		done = append(done, &t)
+		c := of[t.ID]
+		done[c] = append(done[c], &t)
 		o.s.metrics.ticketEnded(&t)
 		o.forget(ts)
 	}
-	o.s.publish(o.ctx, &o.cfg, succeededEvent(m.rec.ID, done, conn), now)
-	o.dropMatch(m)
+	ms := make([]*match, len(cs))
+	for i := range cs {
+		c := &cs[i]
+		o.s.publish(o.ctx, &o.cfg, succeededEvent(c.m.rec.ID, done[c], c.conn), now)
+		ms[i] = c.m
+	}
+	o.dropMatches(ms)
 }
