@@ -39,8 +39,11 @@ type owner struct {
 	queue    *Queue
 	deleted  bool
 	targets  []target
-	loadedAt time.Time
-	dirty    bool
+	// targetsGen changes whenever queue or targets are read again, which
+	// is when the entries' cached rankings go stale.
+	targetsGen uint64
+	loadedAt   time.Time
+	dirty      bool
 }
 
 // entry is one pending placement.
@@ -71,6 +74,21 @@ type entry struct {
 	// gone marks a placement that ended elsewhere (StopGameSessionPlacement)
 	// while it was busy.
 	gone bool
+	// ranked caches the placement's ranking of the targets for as long as
+	// what it depends on (rankedFor) holds: a pass over thousands of
+	// waiting placements, made each time a process frees up, would
+	// otherwise rank every one of them again.
+	ranked    []target
+	rankedFor *rankKey
+}
+
+// rankKey is what a placement's ranking depends on besides the placement
+// itself.
+type rankKey struct {
+	targetsGen uint64
+	capMs      int
+	capped     bool
+	override   bool
 }
 
 func newOwner(s *Service, name string) *owner {
@@ -155,6 +173,7 @@ func (o *owner) adopt(pl Placement, rev uint64, recovered bool) {
 	if e != nil {
 		if !e.busy {
 			e.pl, e.rev = pl, rev
+			e.rankedFor = nil
 		}
 		return
 	}
@@ -220,6 +239,7 @@ func (o *owner) refreshConfig(now time.Time) {
 	if err == nil {
 		o.queue = &q
 		o.targets = targets
+		o.targetsGen++
 	}
 }
 
@@ -302,7 +322,7 @@ func (o *owner) pass() time.Time {
 			next = earliest(next, now.Add(o.s.cfg.RetryInterval))
 			continue
 		}
-		t, ok := o.chooseLocked(now, p.rank(o.targets))
+		t, ok := o.chooseLocked(now, o.rankLocked(e, p))
 		if !ok {
 			e.passes++
 			next = earliest(next, now.Add(o.s.cfg.RetryInterval))
@@ -311,8 +331,25 @@ func (o *owner) pass() time.Time {
 		o.reserved[t.key()]++
 		o.inflight++
 		o.startLocked(e, func() { o.attempt(e, t) })
+		// The process just counted on may have been the last idle one:
+		// the placements behind need not be looked at until one frees up.
+		capacity = o.capacityLocked(now)
 	}
 	return next
+}
+
+// rankLocked returns e's ranking of the targets under p, from its cache
+// when nothing it depends on has changed.
+func (o *owner) rankLocked(e *entry, p plan) []target {
+	key := rankKey{targetsGen: o.targetsGen, override: p.Override != nil}
+	if len(p.Latencies) > 0 {
+		key.capMs, key.capped = latencyCap(p.Queue.PlayerLatencyPolicies, p.Elapsed)
+	}
+	if e.rankedFor == nil || *e.rankedFor != key {
+		e.ranked = p.rank(o.targets)
+		e.rankedFor = &key
+	}
+	return e.ranked
 }
 
 func earliest(a, b time.Time) time.Time {
@@ -739,7 +776,7 @@ func (o *owner) write(e *entry, change func(*Placement)) (Placement, writeResult
 		newRev, err := engine.Update(o.ctx, o.s.cfg.Sessions, placementKey(pl.ID), next, rev)
 		if err == nil {
 			o.mu.Lock()
-			e.pl, e.rev = next, newRev
+			e.pl, e.rev, e.rankedFor = next, newRev, nil
 			o.mu.Unlock()
 			return next, written
 		}
