@@ -240,7 +240,9 @@ func (d demo) print(w io.Writer, public string) {
 	for i, l := range demoLocations {
 		fmt.Fprintf(&b, "  location %s: compute %s, ping beacon udp %s\n", l.location, l.compute, d.beacons[i])
 	}
-	fmt.Fprintf(&b, "\nStart two arena game servers per location (their tokens last --compute-token-ttl; restart serve for new ones):\n\n")
+	fmt.Fprintf(&b, "\nStart two arena game servers per location. Each hosts one game and then exits, as a GameLift\n"+
+		"server process does: start them again before the bots play again. Their tokens last\n"+
+		"--compute-token-ttl; restart serve for new ones.\n\n")
 	port := 7781
 	for i, l := range demoLocations {
 		for range 2 {

@@ -384,3 +384,28 @@ func isCode(err error, code string) bool {
 	var apiErr interface{ ErrorCode() string }
 	return errors.As(err, &apiErr) && apiErr.ErrorCode() == code
 }
+
+// A game nobody comes to (their clients gave up while it was placed) ends
+// once --join-timeout has passed, and frees its process.
+func TestArenaEndsAGameNobodyJoins(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs binaries")
+	}
+	ctx := context.Background()
+	l := newLab(t)
+	arena, _ := l.arena(t, "arena-alone", "--join-timeout", "1s")
+	out, err := l.gl.CreateGameSession(ctx, &gamelift.CreateGameSessionInput{FleetId: &l.fleetID, Location: aws.String("custom-lab"),
+		MaximumPlayerSessionCount: aws.Int32(2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	arena.await(t, regexp.MustCompile(`game session active`))
+	arena.await(t, regexp.MustCompile(`game over: nobody joined within 1s`))
+	if err := arena.exit(t); err != nil {
+		t.Fatalf("arena exited with %v", err)
+	}
+	d, err := l.gl.DescribeGameSessions(ctx, &gamelift.DescribeGameSessionsInput{GameSessionId: out.GameSession.GameSessionId})
+	if err != nil || d.GameSessions[0].Status != types.GameSessionStatusTerminated {
+		t.Fatalf("the abandoned game session after its process ended: %+v, %v", d, err)
+	}
+}

@@ -13,8 +13,9 @@
 //	LEAVE                      -> BYE
 //
 // A player who sends nothing for --idle-timeout is dropped. When the last
-// player has left, or the service asks the process to terminate, the game
-// ends (players get END <reason>), the process calls ProcessEnding and the
+// player has left, when nobody has joined --join-timeout after the game
+// session became active, or when the service asks the process to
+// terminate, the game ends (players get END <reason>), the process calls ProcessEnding and the
 // program exits: as on GameLift, a process hosts one game session.
 //
 // With --ping-beacon, the server also answers the UDP probes game clients
@@ -49,7 +50,7 @@ func main() {
 
 type config struct {
 	endpoint, fleetID, compute, token, processID, listen string
-	idleTimeout, heartbeat                               time.Duration
+	idleTimeout, joinTimeout, heartbeat                  time.Duration
 	pingBeacon                                           string
 	backfill                                             bool
 }
@@ -90,6 +91,7 @@ Flags:
 	fs.StringVar(&c.pingBeacon, "ping-beacon", env("PING_BEACON", ""), "also serve the location's UDP ping beacon at host:port (e.g. 0.0.0.0:7770); empty serves none")
 	fs.BoolVar(&c.backfill, "backfill", env("BACKFILL", "") == "true", "when a player leaves a FlexMatch match, ask for a replacement with StartMatchBackfill")
 	fs.DurationVar(&c.idleTimeout, "idle-timeout", envDuration("IDLE_TIMEOUT", 30*time.Second), "drop a player who sends nothing for this long")
+	fs.DurationVar(&c.joinTimeout, "join-timeout", envDuration("JOIN_TIMEOUT", 60*time.Second), "end a game nobody has joined this long after it became active (GameLift reserves a player session for 60s); 0 waits for ever")
 	fs.DurationVar(&c.heartbeat, "heartbeat", envDuration("HEARTBEAT", 60*time.Second), "heartbeat interval (the SDK adds up to 10s of jitter)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -155,6 +157,7 @@ type arena struct {
 	session   string     // game session id, once started
 	players   map[string]*player
 	hadPlayer bool
+	activeAt  time.Time // when the game session became active
 	// match is the FlexMatch match the game session was made for, as its
 	// latest matchmaker data says; nil for a game session made otherwise.
 	match     *server.MatchmakerData
@@ -233,6 +236,7 @@ func serve(ctx context.Context, cfg config, out io.Writer) error {
 			return a.finish()
 		case <-tick.C:
 			a.dropSilent()
+			a.endIfNobodyCame()
 		}
 	}
 }
@@ -294,7 +298,25 @@ func (a *arena) onStartGameSession(gs server.GameSession) {
 		a.end("could not activate the game session")
 		return
 	}
+	a.mu.Lock()
+	a.activeAt = time.Now()
+	a.mu.Unlock()
 	a.say("game session active; players can join")
+}
+
+// endIfNobodyCame ends a game whose players have not come by the time
+// their reservations lapse: their clients gave up, and the process is
+// better freed for a game that will be played.
+func (a *arena) endIfNobodyCame() {
+	if a.cfg.joinTimeout <= 0 {
+		return
+	}
+	a.mu.Lock()
+	abandoned := !a.activeAt.IsZero() && !a.hadPlayer && time.Since(a.activeAt) > a.cfg.joinTimeout
+	a.mu.Unlock()
+	if abandoned {
+		a.end(fmt.Sprintf("nobody joined within %v", a.cfg.joinTimeout))
+	}
 }
 
 // onUpdateGameSession hears of changes to the game session; matchmaking

@@ -65,6 +65,17 @@ func (b *bot) play(ctx context.Context) error {
 
 	match, err := b.awaitMatch(ctx, conn, ticket.TicketID)
 	if err != nil {
+		if ctx.Err() != nil {
+			// A client that gives up stops its ticket, so that its match
+			// does not take a game server nobody will come to.
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			if serr := conn.StopMatchmaking(sctx, ticket.TicketID); serr == nil {
+				b.say("stopped ticket %s", ticket.TicketID)
+			} else {
+				b.say("could not stop ticket %s: %v", ticket.TicketID, serr)
+			}
+			cancel()
+		}
 		return err
 	}
 	me, _ := match.Player(id.ID)
@@ -97,10 +108,20 @@ func (b *bot) play(ctx context.Context) error {
 // awaitMatch follows the ticket's events until it succeeds, accepting a
 // match that needs it, and returns MatchmakingSucceeded.
 func (b *bot) awaitMatch(ctx context.Context, conn *client.Conn, ticketID string) (client.Event, error) {
+	// A match waits for a game server with no event of its own: after a
+	// while the bot says what it is most likely waiting for.
+	placing := time.NewTimer(time.Hour)
+	placing.Stop()
+	defer placing.Stop()
 	for {
 		select {
 		case <-ctx.Done():
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return client.Event{}, fmt.Errorf("no match within the bot's --timeout of %v", b.cfg.timeout)
+			}
 			return client.Event{}, fmt.Errorf("waiting for a match: %w", ctx.Err())
+		case <-placing.C:
+			b.say("the match is still being placed after %v: is an arena server ready in each location? Each hosts one game, then exits", placingHint)
 		case ev, ok := <-conn.Events():
 			if !ok {
 				return client.Event{}, fmt.Errorf("the socket closed while waiting for a match: %w", conn.Err())
@@ -115,6 +136,9 @@ func (b *bot) awaitMatch(ctx context.Context, conn *client.Conn, ticketID string
 					return client.Event{}, errors.New("MatchmakingSucceeded without this player's session or the game's address")
 				}
 				return ev, nil
+			case ev.Type == client.EventPotentialMatchCreated && !ev.AcceptanceRequired,
+				ev.Type == client.EventAcceptMatchCompleted:
+				placing.Reset(placingHint)
 			case ev.Type == client.EventPotentialMatchCreated && ev.AcceptanceRequired:
 				if err := conn.AcceptMatch(ctx, ticketID, true); err != nil {
 					return client.Event{}, err
@@ -126,6 +150,10 @@ func (b *bot) awaitMatch(ctx context.Context, conn *client.Conn, ticketID string
 		}
 	}
 }
+
+// placingHint is how long a bot waits for its match's game server before
+// it says so.
+const placingHint = 10 * time.Second
 
 // chat sends its lines, a little apart, and listens until it has heard
 // each other player of the match say something or leave; a player who
