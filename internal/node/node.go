@@ -163,17 +163,53 @@ type lanes struct {
 	fleet, placement, matchmaking, identity, gateway, notifier *engine.Lane
 }
 
+// named lists the lanes with their names.
+func (l *lanes) named() []struct {
+	name string
+	lane **engine.Lane
+} {
+	return []struct {
+		name string
+		lane **engine.Lane
+	}{
+		{"fleet", &l.fleet}, {"placement", &l.placement}, {"matchmaking", &l.matchmaking},
+		{"identity", &l.identity}, {"gateway", &l.gateway}, {"notifier", &l.notifier},
+	}
+}
+
 func (n *Node) openLanes(ctx context.Context) error {
-	for name, l := range map[string]**engine.Lane{
-		"fleet": &n.lanes.fleet, "placement": &n.lanes.placement, "matchmaking": &n.lanes.matchmaking,
-		"identity": &n.lanes.identity, "gateway": &n.lanes.gateway, "notifier": &n.lanes.notifier,
-	} {
+	for _, l := range n.lanes.named() {
 		var err error
-		if *l, err = n.engine.Lane(ctx, name); err != nil {
+		if *l.lane, err = n.engine.Lane(ctx, l.name); err != nil {
 			return fmt.Errorf("start engine: %w", err)
 		}
 	}
 	return nil
+}
+
+// laneMetrics count the messages each service sends to the engine and
+// receives from it: requests and their replies, watch and consumer
+// deliveries. Divided by the players served, they say where a player's
+// engine work goes.
+func (n *Node) laneMetrics() []prometheus.Collector {
+	var cs []prometheus.Collector
+	for _, l := range n.lanes.named() {
+		conn := (*l.lane).Conn()
+		labels := prometheus.Labels{"lane": l.name}
+		cs = append(cs,
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name:        "rallypoint_engine_messages_sent_total",
+				Help:        "Messages a service sent to the engine over its connection (lane).",
+				ConstLabels: labels,
+			}, func() float64 { return float64(conn.Stats().OutMsgs) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{
+				Name:        "rallypoint_engine_messages_received_total",
+				Help:        "Messages a service received from the engine over its connection (lane).",
+				ConstLabels: labels,
+			}, func() float64 { return float64(conn.Stats().InMsgs) }),
+		)
+	}
+	return cs
 }
 
 // Start opens the engine, builds the services and starts both listeners.
@@ -271,6 +307,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		}, n.engineUp),
 		buildInfoGauge(),
 	)
+	reg.MustRegister(n.laneMetrics()...)
 	n.targets, err = events.NewTargets(events.TargetsConfig{
 		Config: n.engine.Bucket(engine.BucketConfig),
 		Region: n.fleets.Region(),

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -86,6 +88,41 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 	}
 	if code, _ := get(t, "http://"+n.PublicAddr()+"/healthz"); code != 200 {
 		t.Errorf("public healthz = %d", code)
+	}
+
+	// Each service's engine connection is counted: an identity call adds
+	// to the identity lane's messages.
+	sent := func(lane string) float64 {
+		t.Helper()
+		_, body := get(t, admin+"/metrics")
+		m := regexp.MustCompile(`(?m)^rallypoint_engine_messages_sent_total\{lane="` + lane + `"\} (\S+)$`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("metrics lack rallypoint_engine_messages_sent_total for lane %s", lane)
+		}
+		v, err := strconv.ParseFloat(m[1], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	identityBefore := sent("identity")
+	for _, lane := range []string{"fleet", "placement", "matchmaking", "gateway", "notifier"} {
+		sent(lane)
+	}
+	req, _ = http.NewRequest(http.MethodPost, "http://"+n.PublicAddr()+"/", strings.NewReader(`{"IdentityId":"local:00000000-0000-0000-0000-000000000000"}`))
+	req.Header.Set("X-Amz-Target", "AWSCognitoIdentityService.GetOpenIdToken")
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 404 || !strings.Contains(string(b), "ResourceNotFoundException") {
+		t.Fatalf("GetOpenIdToken of an unknown identity = %d %s, want 404 ResourceNotFoundException", resp.StatusCode, b)
+	}
+	if after := sent("identity"); after <= identityBefore {
+		t.Errorf("the identity lane sent %v messages before an identity call and %v after", identityBefore, after)
 	}
 }
 
