@@ -58,6 +58,7 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 	s.ownConfigurations(ctx)
 	s.stopOwners()
+	s.running.Wait()
 	wg.Wait()
 	return nil
 }
@@ -263,7 +264,7 @@ func (s *Service) startOwner(name string, held *engine.Held) {
 	for _, st := range snapshot {
 		o.adopt(st.t, st.rev)
 	}
-	go o.run()
+	s.running.Go(o.run)
 	if held != nil {
 		go func() {
 			select {

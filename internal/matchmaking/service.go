@@ -76,6 +76,10 @@ type Service struct {
 	// releases feeds the claim releasers. Both are set by Run.
 	out      chan events.Event
 	releases chan claimRelease
+	// running counts owners whose goroutine has not returned. An owner
+	// dropped on a lost lease is no longer in owners but may still emit
+	// events: Run waits for all of them before it closes out.
+	running sync.WaitGroup
 
 	mu     sync.Mutex        // guards the fields below
 	owners map[string]*owner // the configurations this node owns, by name
