@@ -163,15 +163,16 @@ type lanes struct {
 	fleet, placement, matchmaking, identity, gateway, notifier *engine.Lane
 }
 
-// named lists the lanes with their names.
-func (l *lanes) named() []struct {
+// namedLane is one of a node's lanes and the name it is opened and
+// counted under.
+type namedLane struct {
 	name string
 	lane **engine.Lane
-} {
-	return []struct {
-		name string
-		lane **engine.Lane
-	}{
+}
+
+// named lists the lanes with their names.
+func (l *lanes) named() []namedLane {
+	return []namedLane{
 		{"fleet", &l.fleet}, {"placement", &l.placement}, {"matchmaking", &l.matchmaking},
 		{"identity", &l.identity}, {"gateway", &l.gateway}, {"notifier", &l.notifier},
 	}
