@@ -39,34 +39,9 @@ func duel(t *testing.T, tune func(*node.Config)) *testworld.World {
 			tune(c)
 		}
 	})
-	ctx := context.Background()
 	fleet := w.Fleet("arena", "custom-eu")
 	w.Servers(fleet, "custom-eu", 2)
-	q, err := w.C.CreateGameSessionQueue(ctx, &gamelift.CreateGameSessionQueueInput{
-		Name:         aws.String("arena-queue"),
-		Destinations: []types.GameSessionQueueDestination{{DestinationArn: aws.String(fleet)}},
-	})
-	if err != nil {
-		t.Fatalf("CreateGameSessionQueue: %v", err)
-	}
-	if _, err := w.C.CreateMatchmakingRuleSet(ctx, &gamelift.CreateMatchmakingRuleSetInput{
-		Name: aws.String("duel"),
-		RuleSetBody: aws.String(`{"ruleLanguageVersion":"1.0",
-			"playerAttributes":[{"name":"skill","type":"number","default":10}],
-			"teams":[{"name":"red","minPlayers":1,"maxPlayers":1},{"name":"blue","minPlayers":1,"maxPlayers":1}]}`),
-	}); err != nil {
-		t.Fatalf("CreateMatchmakingRuleSet: %v", err)
-	}
-	if _, err := w.C.CreateMatchmakingConfiguration(ctx, &gamelift.CreateMatchmakingConfigurationInput{
-		Name:                  aws.String("duel"),
-		RuleSetName:           aws.String("duel"),
-		RequestTimeoutSeconds: aws.Int32(120),
-		AcceptanceRequired:    aws.Bool(false),
-		FlexMatchMode:         types.FlexMatchModeWithQueue,
-		GameSessionQueueArns:  []string{aws.ToString(q.GameSessionQueue.GameSessionQueueArn)},
-	}); err != nil {
-		t.Fatalf("CreateMatchmakingConfiguration: %v", err)
-	}
+	w.Duel("duel", fleet)
 	return w
 }
 
@@ -522,24 +497,7 @@ func TestDescribeLocations(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	fleet := w.Fleet("arena", "custom-eu", "custom-us")
-	q, err := w.C.CreateGameSessionQueue(ctx, &gamelift.CreateGameSessionQueueInput{
-		Name:         aws.String("q"),
-		Destinations: []types.GameSessionQueueDestination{{DestinationArn: aws.String(fleet)}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.C.CreateMatchmakingRuleSet(ctx, &gamelift.CreateMatchmakingRuleSetInput{Name: aws.String("duel"), RuleSetBody: aws.String(
-		`{"ruleLanguageVersion":"1.0","teams":[{"name":"red","minPlayers":1,"maxPlayers":1},{"name":"blue","minPlayers":1,"maxPlayers":1}]}`)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.C.CreateMatchmakingConfiguration(ctx, &gamelift.CreateMatchmakingConfigurationInput{
-		Name: aws.String("duel"), RuleSetName: aws.String("duel"), RequestTimeoutSeconds: aws.Int32(60),
-		AcceptanceRequired: aws.Bool(false), GameSessionQueueArns: []string{aws.ToString(q.GameSessionQueue.GameSessionQueueArn)},
-	}); err != nil {
-		t.Fatal(err)
-	}
+	w.Duel("duel", w.Fleet("arena", "custom-eu", "custom-us"))
 	p := testworld.Guest(t, w.N, w.GuestPool("players"))
 	r := p.Do(map[string]any{"action": "describeLocations", "configurationName": "duel"})
 	got, _ := json.Marshal(r["locations"])

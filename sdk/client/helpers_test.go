@@ -44,31 +44,7 @@ func newArena(t *testing.T, tune func(*node.Config)) *arena {
 	}
 	fleet := w.Fleet("arena", "custom-eu", "custom-us")
 	w.Servers(fleet, "custom-eu", 2)
-	q, err := w.C.CreateGameSessionQueue(ctx, &gamelift.CreateGameSessionQueueInput{
-		Name:         aws.String("arena-queue"),
-		Destinations: []types.GameSessionQueueDestination{{DestinationArn: aws.String(fleet)}},
-	})
-	if err != nil {
-		t.Fatalf("CreateGameSessionQueue: %v", err)
-	}
-	if _, err := w.C.CreateMatchmakingRuleSet(ctx, &gamelift.CreateMatchmakingRuleSetInput{
-		Name: aws.String("duel"),
-		RuleSetBody: aws.String(`{"ruleLanguageVersion":"1.0",
-			"playerAttributes":[{"name":"skill","type":"number","default":10}],
-			"teams":[{"name":"red","minPlayers":1,"maxPlayers":1},{"name":"blue","minPlayers":1,"maxPlayers":1}]}`),
-	}); err != nil {
-		t.Fatalf("CreateMatchmakingRuleSet: %v", err)
-	}
-	if _, err := w.C.CreateMatchmakingConfiguration(ctx, &gamelift.CreateMatchmakingConfigurationInput{
-		Name:                  aws.String("duel"),
-		RuleSetName:           aws.String("duel"),
-		RequestTimeoutSeconds: aws.Int32(120),
-		AcceptanceRequired:    aws.Bool(false),
-		FlexMatchMode:         types.FlexMatchModeWithQueue,
-		GameSessionQueueArns:  []string{aws.ToString(q.GameSessionQueue.GameSessionQueueArn)},
-	}); err != nil {
-		t.Fatalf("CreateMatchmakingConfiguration: %v", err)
-	}
+	w.Duel("duel", fleet)
 	return &arena{w: w, pool: w.GuestPool("arena-players"), cfg: client.Config{Endpoint: "http://" + w.N.PublicAddr(), Region: "local", Logger: testworld.Logger()}}
 }
 
